@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Mailops Engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The connection options every module of the collection takes.
+    DOCUMENTATION = r'''
+options:
+  provider:
+    description:
+      - Which hosted Exchange provider's API to talk to.
+      - If not set, the value of the E(HOSTED_EXCHANGE_PROVIDER) environment variable is used.
+    type: str
+    required: true
+    choices: [rackspace, hostway, odin]
+  api_url:
+    description:
+      - Base URL of the provider's API.
+      - Defaults to V(https://api.emailsrvr.com/v1) for O(provider=rackspace) and V(https://api.hostway.com)
+        for O(provider=hostway). Required for O(provider=odin), for example V(https://oa.example.com:8440/RPC2).
+      - If not set, the value of the E(HOSTED_EXCHANGE_API_URL) environment variable is used.
+    type: str
+  api_user:
+    description:
+      - The API user. Rackspace API user key; Hostway user name; Odin staff login for HTTP Basic
+        authentication (optional for Odin).
+      - If not set, the value of the E(HOSTED_EXCHANGE_API_USER) environment variable is used.
+    type: str
+  api_secret:
+    description:
+      - The API secret. Rackspace secret key; Hostway password; Odin password.
+      - If not set, the value of the E(HOSTED_EXCHANGE_API_SECRET) environment variable is used.
+      - Never shown in output, diffs or error messages.
+    type: str
+  account:
+    description:
+      - The account the mailboxes belong to. Rackspace customer account number (default V(me), the
+        caller's own account); Hostway account; Odin subscription ID.
+      - If not set, the value of the E(HOSTED_EXCHANGE_ACCOUNT) environment variable is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the API's TLS certificate. Only turn this off for a trusted test endpoint.
+      - If not set, the value of the E(HOSTED_EXCHANGE_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for each HTTP answer.
+      - If not set, the value of the E(HOSTED_EXCHANGE_TIMEOUT) environment variable is used.
+    type: float
+    default: 30.0
+  retries:
+    description:
+      - How many times a read (or an edit that only sets values) is re-sent after a connection error,
+        a timeout or HTTP 502/503/504. Creates and deletes are never re-sent blindly; after an ambiguous
+        failure the module reads back whether they took effect.
+      - If not set, the value of the E(HOSTED_EXCHANGE_RETRIES) environment variable is used.
+    type: int
+    default: 5
+  retry_budget:
+    description:
+      - The most seconds one request may spend waiting between attempts, on retries and on
+        provider throttling together (exponential backoff with jitter). When the budget would be
+        exceeded the task fails with a message saying so.
+      - If not set, the value of the E(HOSTED_EXCHANGE_RETRY_BUDGET) environment variable is used.
+    type: float
+    default: 120.0
+requirements:
+  - requests
+notes:
+  - All modules of this collection belong to the action group C(mailops.hosted_exchange.hosted_exchange),
+    so a play can set the connection options once with C(module_defaults).
+'''

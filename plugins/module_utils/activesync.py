@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Mailops Engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""activesync_service: attach or detach ActiveSync for one mailbox."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
+
+
+def run(client, params, check_mode):
+    client.require_feature('activesync', 'activesync_service')
+    domain, name = params['domain'], params['mailbox']
+    info = client.get_activesync(domain, name)
+    have, want = info is not None, params['state'] == 'present'
+    if have != want and not check_mode:
+        client.set_activesync(domain, name, want)
+        # The setup information exists only once the service is attached.
+        info = client.get_activesync(domain, name) if want else None
+    elif have != want:
+        info = None
+    result = {'enabled': want, 'activesync': info or {}}
+    return Outcome(have != want, result, {'enabled': have}, {'enabled': want},
+                   'ActiveSync of %s (%s)' % (mailbox_address(name, domain), client.name))

@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Mailops Engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The connection options every module shares (see doc_fragments/connection.py)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback
+
+PROVIDERS = ('rackspace', 'hostway', 'odin')
+
+# Odin has no public default: every installation has its own management node.
+DEFAULT_API_URLS = {
+    'rackspace': 'https://api.emailsrvr.com/v1',
+    'hostway': 'https://api.hostway.com',
+}
+
+
+def _env(name):
+    return (env_fallback, ['HOSTED_EXCHANGE_' + name])
+
+
+def connection_argument_spec():
+    """A fresh copy of the connection options, with the env fallbacks AWX credential types use."""
+    return dict(
+        provider=dict(type='str', required=True, choices=list(PROVIDERS), fallback=_env('PROVIDER')),
+        api_url=dict(type='str', fallback=_env('API_URL')),
+        api_user=dict(type='str', fallback=_env('API_USER')),
+        api_secret=dict(type='str', no_log=True, fallback=_env('API_SECRET')),
+        account=dict(type='str', fallback=_env('ACCOUNT')),
+        validate_certs=dict(type='bool', default=True, fallback=_env('VALIDATE_CERTS')),
+        timeout=dict(type='float', default=30.0, fallback=_env('TIMEOUT')),
+        retries=dict(type='int', default=5, fallback=_env('RETRIES')),
+        retry_budget=dict(type='float', default=120.0, fallback=_env('RETRY_BUDGET')),
+    )
+
+
+def secrets_of(params):
+    """Values that must never appear in anything a module returns."""
+    return [value for value in (params.get('api_secret'), params.get('password')) if value]

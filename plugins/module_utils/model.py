@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Mailops Engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The canonical model every provider client speaks, and the compare/diff helpers.
+
+Option names here are the same for every provider; each client maps them to and from
+its own field names and units.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# Settable mailbox fields and how values compare. 'address' compares case-insensitively;
+# 'text' treats "absent" and "" as the same (providers leave empty fields out of reads).
+MAILBOX_FIELDS = {
+    'display_name': 'text',
+    'size': 'int',
+    'enabled': 'bool',
+    'hidden': 'bool',
+    'public_folder_admin': 'bool',
+    'directory_visible': 'bool',
+    'forwarding_address': 'address',
+    'save_forwarded_email': 'bool',
+    'first_name': 'text',
+    'last_name': 'text',
+    'job_title': 'text',
+    'company': 'text',
+    'department': 'text',
+    'business_phone': 'text',
+    'home_phone': 'text',
+    'mobile_phone': 'text',
+    'fax': 'text',
+    'pager': 'text',
+    'street': 'text',
+    'city': 'text',
+    'state_province': 'text',
+    'postal_code': 'text',
+    'country': 'text',
+    'notes': 'text',
+    'custom_id': 'text',
+    'primary_address': 'address',
+    'owa': 'bool',
+    'mapi': 'bool',
+    'imap4': 'bool',
+    'pop3': 'bool',
+}
+
+PERMISSIONS = ('full_access', 'send_as', 'both')
+
+# How a password shows in a diff: it cannot be read back, so only the fact of a change.
+PASSWORD_BEFORE = '<hidden>'
+PASSWORD_AFTER = '<changed>'
+
+
+def normalize(kind, value):
+    if kind == 'bool':
+        if isinstance(value, str):
+            return value.strip().lower() == 'true'
+        return bool(value)
+    if kind == 'int':
+        return None if value is None or value == '' else int(value)
+    if kind == 'address':
+        return (value or '').strip().lower()
+    return '' if value is None else value
+
+
+def values_equal(field, current, wanted):
+    kind = MAILBOX_FIELDS.get(field, 'text')
+    return normalize(kind, current) == normalize(kind, wanted)
+
+
+def changed_fields(before, desired):
+    """The desired fields (non-None) whose value differs from before, in a stable order."""
+    return dict((field, wanted) for field, wanted in sorted(desired.items())
+                if wanted is not None and not values_equal(field, before.get(field), wanted))
+
+
+def mailbox_address(name, domain):
+    return ('%s@%s' % (name, domain)).lower()
+
+
+def split_address(address):
+    name, _sep, domain = address.partition('@')
+    return name, domain.lower()
+
+
+def normalize_permission(value):
+    """Map any provider or user spelling (fullAccess, SendAs, full_access...) to the canonical one."""
+    key = (value or '').replace('_', '').replace('-', '').replace(' ', '').lower()
+    return {'fullaccess': 'full_access', 'sendas': 'send_as', 'both': 'both'}.get(key, value)
+
+
+def pick(record, keys):
+    """The part of a canonical record named by keys, for a diff of only what a task manages."""
+    return dict((key, record.get(key)) for key in keys)

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Mailops Engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one module runner: argument spec, client, reconcile, exit/fail.
+
+A resource is a function ``run(client, params, check_mode) -> Outcome``. It reads the
+current state, plans the difference and applies it only outside check mode, so the
+``changed`` it reports in check mode is the one a real run reports.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.clients import make_client
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import (
+    connection_argument_spec,
+    secrets_of,
+)
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import HostedExchangeError
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+)
+
+
+class Outcome(object):
+    """What a resource decided: changed, the values to return, and the diff (before/after)."""
+
+    def __init__(self, changed, result, before=None, after=None, header=None):
+        self.changed = changed
+        self.result = result
+        self.diff = None
+        if before is not None or after is not None:
+            self.diff = {'before': before or {}, 'after': after or {}}
+            if header:
+                self.diff['before_header'] = header
+                self.diff['after_header'] = header
+
+
+def scrub(text, secrets):
+    for secret in secrets:
+        text = text.replace(secret, '********')
+    return text
+
+
+def run_module(resource, argument_spec, **module_kwargs):
+    spec = connection_argument_spec()
+    spec.update(argument_spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    client = None
+    try:
+        client = make_client(module.params)
+        outcome = resource(client, module.params, module.check_mode)
+    except HostedExchangeError as exc:
+        module.fail_json(msg=scrub(str(exc), secrets_of(module.params)), **exc.details())
+    finally:
+        if client is not None:
+            client.close()
+    result = dict(outcome.result, changed=outcome.changed)
+    if module._diff and outcome.diff is not None:
+        result['diff'] = outcome.diff
+    module.exit_json(**result)

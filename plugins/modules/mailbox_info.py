@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Mailops Engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: mailbox_info
+short_description: Read hosted Exchange mailboxes of a domain, or one mailbox in full
+version_added: 0.1.0
+description:
+  - Returns one mailbox with full details, or every mailbox of a domain that matches the filters.
+  - Pages through the provider's list internally; the result is always complete.
+  - Records use the same canonical field names as M(mailops.hosted_exchange.exchange_mailbox) for every provider.
+author:
+  - Mailops Engineering (@mailops)
+extends_documentation_fragment:
+  - mailops.hosted_exchange.connection
+  - mailops.hosted_exchange.attributes.INFO_MODULE
+options:
+  domain:
+    description:
+      - The domain to read.
+    type: str
+    required: true
+  name:
+    description:
+      - Read only this mailbox, with full details. The result is empty when it does not exist.
+    type: str
+  enabled:
+    description:
+      - Only mailboxes that are enabled (V(true)) or disabled (V(false)).
+      - Providers - rackspace.
+    type: bool
+  name_startswith:
+    description:
+      - Only mailboxes whose name starts with this text.
+      - Providers - rackspace, hostway.
+    type: str
+  name_contains:
+    description:
+      - Only mailboxes whose name contains this text.
+      - Providers - rackspace, hostway.
+    type: str
+  fields:
+    description:
+      - Extra columns for each mailbox of a domain listing, besides name and display name.
+      - Providers - rackspace (all), hostway (V(size)), odin (V(size)).
+    type: list
+    elements: str
+    choices: [size, current_usage, activesync, blackberry]
+    default: []
+  details:
+    description:
+      - Read each listed mailbox in full (one more read per mailbox).
+    type: bool
+    default: false
+  include:
+    description:
+      - Add these to each mailbox; implies O(details=true).
+      - V(aliases) the other e-mail addresses; V(activesync) whether ActiveSync is attached and its setup
+        information (C(activesync_info)); V(permissions) who may act on the mailbox (one more read per mailbox).
+      - Providers - rackspace (all), odin (all), hostway (V(activesync)).
+    type: list
+    elements: str
+    choices: [aliases, permissions, activesync]
+    default: []
+  sort_by:
+    description:
+      - Sort the result by this field.
+    type: str
+    choices: [name, size]
+  sort_order:
+    description:
+      - Sort order for O(sort_by).
+    type: str
+    choices: [asc, desc]
+    default: asc
+notes:
+  - Options not listed for a provider fail on that provider before any request.
+seealso:
+  - module: mailops.hosted_exchange.exchange_mailbox
+'''
+
+EXAMPLES = r'''
+- name: Read one mailbox in full
+  mailops.hosted_exchange.mailbox_info:
+    provider: rackspace
+    domain: example.com
+    name: alex.smith
+  register: alex
+
+- name: List the disabled mailboxes of a domain with their size and usage
+  mailops.hosted_exchange.mailbox_info:
+    domain: example.com
+    enabled: false
+    fields: [size, current_usage]
+  register: leavers
+
+- name: Audit delegates and ActiveSync of everybody in sales
+  mailops.hosted_exchange.mailbox_info:
+    domain: example.com
+    name_startswith: sales
+    include: [aliases, permissions, activesync]
+  register: audit
+'''
+
+RETURN = r'''
+mailboxes:
+  description:
+    - The mailboxes found, in the canonical model. Listing entries carry C(name), C(domain), C(address),
+      C(display_name) and the O(fields) asked for; full records (O(name), O(details), O(include)) carry
+      every field M(mailops.hosted_exchange.exchange_mailbox) returns.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: alex.smith
+      domain: example.com
+      address: alex.smith@example.com
+      display_name: Alex Smith
+      size: 2048
+count:
+  description: How many mailboxes were found.
+  returned: always
+  type: int
+  sample: 1
+'''
+
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.info import run
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import run_module
+
+
+def main():
+    argument_spec = dict(
+        domain=dict(type='str', required=True),
+        name=dict(type='str'),
+        enabled=dict(type='bool'),
+        name_startswith=dict(type='str'),
+        name_contains=dict(type='str'),
+        fields=dict(type='list', elements='str', default=[], choices=['size', 'current_usage', 'activesync', 'blackberry']),
+        details=dict(type='bool', default=False),
+        include=dict(type='list', elements='str', default=[], choices=['aliases', 'permissions', 'activesync']),
+        sort_by=dict(type='str', choices=['name', 'size']),
+        sort_order=dict(type='str', default='asc', choices=['asc', 'desc']),
+    )
+    run_module(run, argument_spec, mutually_exclusive=[('name_startswith', 'name_contains'),
+                                                       ('name', 'name_startswith'), ('name', 'name_contains')])
+
+
+if __name__ == '__main__':
+    main()
