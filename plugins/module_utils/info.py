@@ -6,10 +6,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import NotSupportedError
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
 
-# Each include needs a provider feature (permissions: a separate read per mailbox).
-INCLUDE_FEATURES = {'aliases': 'alias', 'permissions': 'permission', 'activesync': 'activesync'}
 
 
 def options_in_use(params):
@@ -28,8 +27,10 @@ def run(client, params, check_mode):
     used = options_in_use(params)
     client.reject_unsupported(used, list(used), client.info_options | frozenset(('sort_by',)))
     include = params.get('include') or []
-    for item in include:
-        client.require_feature(INCLUDE_FEATURES[item], 'mailbox_info include=%s' % item)
+    unsupported = sorted(set(include) - client.info_includes)
+    if unsupported:
+        raise NotSupportedError('mailbox_info include=%s is not supported by provider %s'
+                                % (','.join(unsupported), client.name))
     domain = params['domain']
 
     if params.get('name'):
@@ -48,7 +49,9 @@ def run(client, params, check_mode):
             record['permissions'] = client.get_permissions(domain, record['name'])
     if 'activesync' in include:
         for record in records:
-            record['activesync_info'] = client.get_activesync(domain, record['name']) if record.get('activesync') else None
+            # Setup information exists only where the provider serves activesync_service.
+            readable = record.get('activesync') and 'activesync' in client.features
+            record['activesync_info'] = client.get_activesync(domain, record['name']) if readable else None
 
     if params.get('sort_by'):
         key = params['sort_by']

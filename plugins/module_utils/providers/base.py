@@ -31,8 +31,9 @@ class ProviderClient(object):
     update_immutable = frozenset()
     # Whether update_password=always can be honoured on an existing mailbox.
     password_updatable = True
-    # mailbox_info options this provider honours.
+    # mailbox_info options this provider honours, and which values of its include option.
     info_options = frozenset()
+    info_includes = frozenset()
     # Which of FEATURES (mailbox_alias, mailbox_permission, activesync_service) it serves.
     features = frozenset()
 

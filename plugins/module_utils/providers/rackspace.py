@@ -154,6 +154,7 @@ class RackspaceClient(ProviderClient):
     mailbox_options = frozenset(name for name in MAILBOX_FIELDS if name in WIRE_NAMES)
     create_requires = ('display_name', 'password', 'size')
     info_options = frozenset(('enabled', 'name_startswith', 'name_contains', 'fields', 'details', 'include'))
+    info_includes = frozenset(('aliases', 'permissions', 'activesync'))
     features = frozenset(('alias', 'permission', 'activesync'))
 
     def __init__(self, params):
