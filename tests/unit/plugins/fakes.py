@@ -1,0 +1,59 @@
+"""Test doubles for the client layer: a scripted HTTP session and a fake clock."""
+
+import json
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+
+def response(status=200, body=None, headers=None, reason=None):
+    """A real requests.Response with the given status, JSON body and headers."""
+    resp = requests.Response()
+    resp.status_code = status
+    resp.reason = reason or {200: "OK", 403: "Forbidden", 404: "Not Found"}.get(status, "Error")
+    resp.headers = CaseInsensitiveDict(headers or {})
+    if body is None:
+        resp._content = b""
+    elif isinstance(body, (bytes, str)):
+        resp._content = body.encode() if isinstance(body, str) else body
+    else:
+        resp._content = json.dumps(body).encode()
+        resp.headers.setdefault("Content-Type", "application/json")
+    return resp
+
+
+class ScriptedSession:
+    """Answers each request with the next scripted item: a Response, or an exception to raise."""
+
+    def __init__(self, *script):
+        self.script = list(script)
+        self.calls = []
+        self.headers = {}
+        self.closed = False
+
+    def request(self, method, url, **kwargs):
+        self.calls.append(dict(kwargs, method=method, url=url))
+        if not self.script:
+            raise AssertionError("unexpected request %s %s" % (method, url))
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    def close(self):
+        self.closed = True
+
+
+class FakeClock:
+    """time.monotonic + time.sleep that advance together, recording every sleep."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -1,0 +1,93 @@
+"""The retry policy: what is re-sent, what is read back, what fails at once."""
+
+import pytest
+import requests
+
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import RetryExhaustedError
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import CONFIRMED, Transport, backoff_delay
+from tests.unit.plugins.fakes import FakeClock, ScriptedSession, response
+
+
+def transport(*script, retries=3, budget=60.0, is_throttle=None):
+    clock = FakeClock()
+    session = ScriptedSession(*script)
+    return Transport("test", retries=retries, retry_budget=budget, is_throttle=is_throttle, session=session,
+                     sleep=clock.sleep, clock=clock.clock), session, clock
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap():
+    for attempt in range(8):
+        ceiling = min(30.0, 2 ** attempt)
+        low = backoff_delay(attempt, rand=lambda a, b: a)
+        high = backoff_delay(attempt, rand=lambda a, b: b)
+        assert (low, high) == (ceiling / 2, ceiling)
+
+
+def test_reads_are_retried_on_connection_errors_and_gateway_errors():
+    t, session, clock = transport(requests.exceptions.ConnectionError("reset"), response(503), response(200, {"ok": 1}))
+    assert t.request("GET", "http://127.0.0.1/x").json() == {"ok": 1}
+    assert len(session.calls) == 3 and len(clock.sleeps) == 2
+
+
+def test_reads_give_up_after_the_retry_count():
+    t, session, _clock = transport(response(502), response(502), response(502), retries=2)
+    with pytest.raises(RetryExhaustedError, match="gave up after 2 retries"):
+        t.request("GET", "http://127.0.0.1/x", obj="mailbox a@b.c")
+    assert len(session.calls) == 3
+
+
+def test_a_create_that_failed_ambiguously_is_read_back_not_resent():
+    t, session, _clock = transport(requests.exceptions.Timeout("slow"))
+    assert t.request("POST", "http://127.0.0.1/x", confirm=lambda: True) is CONFIRMED
+    assert len(session.calls) == 1
+
+
+def test_a_create_found_not_to_have_taken_effect_is_sent_again():
+    t, session, _clock = transport(response(504), response(200))
+    checks = []
+    assert t.request("POST", "http://127.0.0.1/x", confirm=lambda: checks.append(1) or False).status_code == 200
+    assert len(session.calls) == 2 and checks == [1]
+
+
+def test_a_write_without_read_back_is_never_resent():
+    t, session, _clock = transport(requests.exceptions.ConnectionError("reset"))
+    with pytest.raises(RetryExhaustedError, match="not re-sent"):
+        t.request("DELETE", "http://127.0.0.1/x")
+    assert len(session.calls) == 1
+
+
+def test_an_idempotent_write_retries_like_a_read():
+    t, session, _clock = transport(response(503), response(200))
+    assert t.request("PUT", "http://127.0.0.1/x", idempotent=True).status_code == 200
+    assert len(session.calls) == 2
+
+
+def test_throttling_is_waited_out_within_the_budget_and_not_counted_as_a_retry():
+    throttle = response(403, None, {"x-error-message": "Exceeded request limits"})
+    t, session, clock = transport(throttle, throttle, throttle, response(200), retries=0, budget=60.0,
+                                  is_throttle=lambda r: r.status_code == 403)
+    assert t.request("POST", "http://127.0.0.1/x").status_code == 200
+    assert len(session.calls) == 4 and len(clock.sleeps) == 3
+
+
+def test_throttling_beyond_the_budget_fails_clearly():
+    throttle = response(403)
+    t, session, clock = transport(*([throttle] * 10), budget=5.0, is_throttle=lambda r: True)
+    with pytest.raises(RetryExhaustedError, match="budget of 5.0 seconds exhausted"):
+        t.request("GET", "http://127.0.0.1/x")
+    assert sum(clock.sleeps) <= 5.0 and len(session.calls) < 10
+
+
+def test_other_errors_are_returned_at_once_for_the_client_to_map():
+    t, session, clock = transport(response(403), response(400))
+    assert t.request("GET", "http://127.0.0.1/x").status_code == 403
+    assert t.request("POST", "http://127.0.0.1/x").status_code == 400
+    assert len(session.calls) == 2 and clock.sleeps == []
+
+
+def test_sign_is_called_for_every_attempt():
+    stamps = iter(["a", "b"])
+    t, session, _clock = transport(response(503), response(200))
+    t.sign = lambda: {"X-Sig": next(stamps)}
+    t.request("GET", "http://127.0.0.1/x")
+    assert [call["headers"]["X-Sig"] for call in session.calls] == ["a", "b"]
