@@ -7,13 +7,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import NotFoundError
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 
 def run(client, params, check_mode):
     client.require_feature('activesync', 'activesync_service')
     domain, name = params['domain'], params['mailbox']
-    info = client.get_activesync(domain, name)
+    warnings = []
+    try:
+        info = client.get_activesync(domain, name)
+    except NotFoundError as exc:
+        assume_created_in_check_mode(check_mode, exc, warnings)
+        info = None
     have, want = info is not None, params['state'] == 'present'
     if have != want and not check_mode:
         client.set_activesync(domain, name, want)
@@ -23,4 +29,4 @@ def run(client, params, check_mode):
         info = None
     result = {'enabled': want, 'activesync': info or {}}
     return Outcome(have != want, result, {'enabled': have}, {'enabled': want},
-                   'ActiveSync of %s (%s)' % (mailbox_address(name, domain), client.name))
+                   'ActiveSync of %s (%s)' % (mailbox_address(name, domain), client.name), warnings)

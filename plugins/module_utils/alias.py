@@ -11,7 +11,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     NotFoundError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 
 def wanted_addresses(aliases):
@@ -35,9 +35,12 @@ def run(client, params, check_mode):
     if params['exclusive'] and params['state'] == 'absent':
         raise InvalidInputError('exclusive=true only applies to state=present')
 
+    warnings = []
     record = client.get_mailbox(domain, name)
     if record is None:
-        raise NotFoundError('mailbox does not exist', provider=client.name, obj=address)
+        assume_created_in_check_mode(check_mode, NotFoundError('mailbox does not exist', provider=client.name, obj=address),
+                                     warnings)
+        record = {'primary_address': address, 'aliases': []}
     primary, current = record['primary_address'], record['aliases']
 
     if params['state'] == 'present':
@@ -57,4 +60,4 @@ def run(client, params, check_mode):
     after = sorted(set(current) - set(to_remove) | set(to_add))
     result = {'aliases': after, 'addresses': [primary] + after, 'added': to_add, 'removed': to_remove}
     return Outcome(bool(to_add or to_remove), result, {'aliases': current}, {'aliases': after},
-                   'aliases of %s (%s)' % (address, client.name))
+                   'aliases of %s (%s)' % (address, client.name), warnings)

@@ -58,7 +58,12 @@ def normalize(kind, value):
             return value.strip().lower() == 'true'
         return bool(value)
     if kind == 'int':
-        return None if value is None or value == '' else int(value)
+        if value is None or value == '':
+            return None
+        # A fractional read-back (Odin: KB that are not whole MB) must not compare equal to its truncation.
+        if isinstance(value, float) and value != int(value):
+            return value
+        return int(value)
     if kind == 'address':
         return (value or '').strip().lower()
     return '' if value is None else value

@@ -11,7 +11,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     NotFoundError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 # A permission as the set of rights it carries, so "absent send_as" on "both" leaves full_access.
 RIGHTS = {'full_access': {'full_access'}, 'send_as': {'send_as'}, 'both': {'full_access', 'send_as'}}
@@ -37,7 +37,12 @@ def run(client, params, check_mode):
     if grantee == owner:
         raise InvalidInputError('a mailbox cannot be its own grantee', provider=client.name, obj=owner)
 
-    permissions = client.get_permissions(domain, name)
+    warnings = []
+    try:
+        permissions = client.get_permissions(domain, name)
+    except NotFoundError as exc:
+        assume_created_in_check_mode(check_mode, exc, warnings)
+        permissions = []
     current = next((entry['permission'] for entry in permissions if entry['grantee'] == grantee), None)
     have = RIGHTS.get(current, set())
     asked = RIGHTS[params['permission']] if params.get('permission') else RIGHTS['both']
@@ -49,7 +54,8 @@ def run(client, params, check_mode):
     changed = wanted != current
     # A grant to someone not yet on the list: make sure the grantee exists, in check mode too.
     if changed and current is None and not client.grantee_exists(domain, grantee):
-        raise NotFoundError('grantee %s does not exist' % grantee, provider=client.name, obj=owner)
+        assume_created_in_check_mode(
+            check_mode, NotFoundError('grantee %s does not exist' % grantee, provider=client.name, obj=owner), warnings)
     if changed and not check_mode:
         if wanted is None:
             client.revoke_permission(domain, name, grantee, current)
@@ -61,4 +67,5 @@ def run(client, params, check_mode):
                    key=lambda entry: entry['grantee'])
     result = {'permission': wanted, 'grantee': grantee, 'permissions': after}
     return Outcome(changed, result, {'grantee': grantee, 'permission': current},
-                   {'grantee': grantee, 'permission': wanted}, 'permissions on %s (%s)' % (owner, client.name))
+                   {'grantee': grantee, 'permission': wanted}, 'permissions on %s (%s)' % (owner, client.name),
+                   warnings)

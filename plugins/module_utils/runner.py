@@ -28,15 +28,25 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport 
 class Outcome(object):
     """What a resource decided: changed, the values to return, and the diff (before/after)."""
 
-    def __init__(self, changed, result, before=None, after=None, header=None):
+    def __init__(self, changed, result, before=None, after=None, header=None, warnings=None):
         self.changed = changed
         self.result = result
+        self.warnings = warnings or []
         self.diff = None
         if before is not None or after is not None:
             self.diff = {'before': before or {}, 'after': after or {}}
             if header:
                 self.diff['before_header'] = header
                 self.diff['after_header'] = header
+
+
+def assume_created_in_check_mode(check_mode, error, warnings):
+    """In check mode a missing mailbox is most likely created by an earlier task of the same run,
+    which check mode did not really do: predict against an empty one (and say so) instead of failing.
+    A real run re-raises, so a mailbox that really does not exist is still a clear error."""
+    if not check_mode:
+        raise error
+    warnings.append('%s; check mode assumes an earlier task of this run creates it' % error)
 
 
 def scrub(text, secrets):
@@ -60,6 +70,8 @@ def run_module(resource, argument_spec, **module_kwargs):
     finally:
         if client is not None:
             client.close()
+    for warning in outcome.warnings:
+        module.warn(warning)
     result = dict(outcome.result, changed=outcome.changed)
     if module._diff and outcome.diff is not None:
         result['diff'] = outcome.diff

@@ -194,7 +194,7 @@ class RackspaceClient(ProviderClient):
         if response.status_code == 404:
             if missing_ok:
                 return None
-            raise NotFoundError('not found', provider=self.name, obj=obj, status=404, provider_message=message)
+            raise NotFoundError('does not exist', provider=self.name, obj=obj, status=404, provider_message=message)
         if response.status_code in (401, 403):
             raise AuthError('authentication or permission refused (check api_user, api_secret and account)',
                             provider=self.name, obj=obj, status=response.status_code, provider_message=message)

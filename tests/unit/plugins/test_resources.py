@@ -213,7 +213,19 @@ def test_permission_unchanged_and_missing_grantee():
     client = MemoryClient({"alex": box(perms={"bob@example.com": "full_access"}), "bob": box("bob")})
     assert permission.run(client, perm_params(), False).changed is False and client.writes == []
     with pytest.raises(NotFoundError, match="grantee carol@example.com does not exist"):
-        permission.run(client, perm_params(grantee="carol"), True)
+        permission.run(client, perm_params(grantee="carol"), False)
+    assert client.writes == []
+
+
+def test_check_mode_predicts_against_a_mailbox_an_earlier_task_would_create():
+    client = MemoryClient({"bob": box("bob")})
+    outcome = permission.run(client, perm_params(grantee="carol"), True)
+    assert outcome.changed and outcome.result["permission"] == "full_access"
+    assert any("alex@example.com" in w and "check mode assumes" in w for w in outcome.warnings)
+    assert any("grantee carol@example.com does not exist" in w for w in outcome.warnings)
+    outcome = alias.run(client, alias_params(aliases=["x@example.com"]), True)
+    assert outcome.changed and outcome.result["added"] == ["x@example.com"] and outcome.warnings
+    assert client.writes == []
 
 
 def test_activesync_check_mode_predicts_and_real_run_returns_setup_info():
