@@ -9,10 +9,12 @@ Imports are static on purpose: AnsiballZ bundles only the module_utils it can se
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.hostway import HostwayClient
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.rackspace import RackspaceClient
 
 CLIENTS = {
     'rackspace': RackspaceClient,
+    'hostway': HostwayClient,
 }
 
 
