@@ -10,11 +10,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.hostway import HostwayClient
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.odin import OdinClient
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.rackspace import RackspaceClient
 
 CLIENTS = {
     'rackspace': RackspaceClient,
     'hostway': HostwayClient,
+    'odin': OdinClient,
 }
 
 
