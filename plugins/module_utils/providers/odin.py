@@ -279,7 +279,8 @@ class OdinClient(ProviderClient):
         return entries
 
     def _address_of(self, mailbox_id):
-        if self._directory is None or mailbox_id not in self._directory:
+        # One directory read per run is enough: a module run does not outlive its mailboxes.
+        if self._directory is None:
             self._subscription_mailboxes()
         # A trustee outside the subscription has no address we can read.
         return self._directory.get(mailbox_id) or 'mailbox-id:%d' % mailbox_id
@@ -438,10 +439,11 @@ class OdinClient(ProviderClient):
 
     def _parties(self, domain, name, grantee_address):
         owner = mailbox_address(name, domain)
+        mailbox_id = self._mailbox_id(domain, name)
         found = self._resolve(grantee_address.lower())
         if found is None:
             raise NotFoundError('grantee %s does not exist' % grantee_address, provider=self.name, obj=owner)
-        return self._mailbox_id(domain, name), found[0], 'permission of %s on %s' % (grantee_address, owner)
+        return mailbox_id, found[0], 'permission of %s on %s' % (grantee_address, owner)
 
     def set_permission(self, domain, name, grantee_address, permission, current):
         mailbox_id, grantee_id, obj = self._parties(domain, name, grantee_address)
