@@ -1,0 +1,104 @@
+# Build and test tooling for the mailops.hosted_exchange collection.
+# `make help` lists the targets; `make test` is what CI runs (.ci/run).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+REPO        := $(CURDIR)
+PYTHON      ?= python3
+VENV        := $(REPO)/.venv
+BIN         := $(VENV)/bin
+VENV_PY     := $(BIN)/python
+STAMP       := $(VENV)/.requirements-dev.stamp
+BUILD       := $(REPO)/.build
+DIST        := $(BUILD)/dist
+COLLECTIONS := $(BUILD)/collections
+PROVIDER    ?= rackspace
+SANITY_ARGS ?=
+PYTEST_ARGS ?=
+
+# Everything that runs ansible sees the venv's tools and the collection as installed by
+# `make install`, never whatever else the machine may have.
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+
+# osaapi goes in by its own pip call (see requirements-dev.txt): its pin lives there
+# on the "#nodeps" line so the venv stamp covers it too.
+OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
+
+GATES := install sanity lint docs build changelog unit integration
+
+.PHONY: help venv test $(GATES) demo clean distclean
+
+help:
+	@echo "make venv         create/update .venv from requirements-dev.txt (no-op when up to date)"
+	@echo "make install      build the collection into .build/dist and install it into .build/collections"
+	@echo "make test         venv + every gate below, then a PASS/FAIL summary (what CI runs)"
+	@echo "make sanity       ansible-test sanity on a copy at .build/sanity/ansible_collections/... (SANITY_ARGS=...)"
+	@echo "make lint         ansible-lint, production profile (.ansible-lint)"
+	@echo "make docs         ansible-doc renders every module in plugins/modules"
+	@echo "make build        ansible-galaxy collection build"
+	@echo "make changelog    antsibull-changelog lint (fragments and changelog.yaml)"
+	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
+	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
+	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
+	@echo "make clean        remove .build and tests/output; distclean also removes .venv"
+
+venv: $(STAMP)
+
+# Rebuilt only when requirements-dev.txt is newer than the stamp. osaapi is a
+# stdlib-only sdist: it is built with the pinned setuptools rather than in an isolated
+# build environment that would fetch whatever setuptools is newest.
+$(STAMP): requirements-dev.txt
+	@test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet "$$(grep -E '^pip==' requirements-dev.txt)"
+	$(VENV_PY) -m pip install --quiet -r requirements-dev.txt
+	@test -n "$(OSAAPI_PIN)" || { echo "requirements-dev.txt has no '#nodeps osaapi==...' line" >&2; exit 1; }
+	$(VENV_PY) -m pip install --quiet --no-deps --ignore-requires-python --no-build-isolation "$(OSAAPI_PIN)"
+	$(VENV_PY) -m pip check
+	touch $@
+
+build: $(STAMP)
+	rm -rf $(DIST)
+	mkdir -p $(DIST)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) $(REPO)
+
+# --offline: the collection has no dependencies and no Galaxy server is reachable.
+install: build
+	rm -rf $(COLLECTIONS)
+	$(BIN)/ansible-galaxy collection install --offline --force -p $(COLLECTIONS) $(DIST)/*.tar.gz
+
+sanity: $(STAMP)
+	$(VENV_PY) scripts/sanity.py $(SANITY_ARGS)
+
+# After install: the playbooks and roles call the collection's modules, which
+# ansible-lint's syntax check must resolve (offline, so it cannot install them itself).
+lint: install
+	$(BIN)/ansible-lint $(if $(CI),--nocolor)
+
+docs: install
+	scripts/check_docs.sh
+
+changelog: $(STAMP)
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+unit: $(STAMP)
+	scripts/pytest_gate.sh tests/unit $(PYTEST_ARGS)
+
+integration: install
+	scripts/pytest_gate.sh tests/integration $(PYTEST_ARGS)
+
+# Runs every gate even when one fails, prints a summary, fails if any failed.
+test:
+	scripts/run_gates.sh venv $(GATES)
+
+demo: install
+	PROVIDER=$(PROVIDER) scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD) tests/output .pytest_cache
+
+distclean: clean
+	rm -rf $(VENV)
