@@ -288,6 +288,10 @@ def test_info_filters_sorting_details_and_one_mailbox(run_playbook, hostway_sand
     assert queries[1] == {"page": "1", "pageSize": "400", "filterUsername": "*er*", "sortField": "username",
                           "sortOrder": "asc"}
     assert queries[2] == {"page": "1", "pageSize": "400", "details": "1"}
+    # details: the list, then one GET of each listed username's exchange resource (berta's is a 404)
+    details_calls = calls(hostway_sandbox)[-5:]
+    assert details_calls == [("GET", "usernames")] + [("GET", "usernames/%s/exchange" % name)
+                                                      for name in ("anna", "annabel", "bert", "berta")]
 
 
 @pytest.mark.sandbox(**SANDBOX)

@@ -292,6 +292,10 @@ def test_a_listed_non_exchange_name_reads_as_absent_for_details(sandbox):
     sandbox.clear_log()
     assert client.get_mailbox(DOMAIN, "legacy") is None  # the listing showed it exists: no second GET
     assert len(sandbox.requests()) == 1
+    # A listed mailbox's full read is one GET (details costs one more read per mailbox).
+    record = client.get_mailbox(DOMAIN, "bob")
+    assert record["display_name"] == "Bob Jones" and "forwarding_address" not in record
+    assert len(sandbox.requests()) == 2
 
 
 def test_a_redirect_or_next_link_to_another_host_is_not_followed():

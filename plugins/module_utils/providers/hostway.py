@@ -306,7 +306,10 @@ class HostwayClient(ProviderClient):
             if name.lower() not in self.listed:
                 self._refuse_other_kind(domain, name)
             return None
-        forwarding = self._forwarding(domain, name) if self.read_forwards else None
+        # A listing's full reads cost one GET each (mailbox_info's details promise); forwards
+        # come with a single named mailbox.
+        listed = name.lower() in self.listed
+        forwarding = self._forwarding(domain, name) if self.read_forwards and not listed else None
         return from_exchange(data, name, domain, forwarding)
 
     def _refuse_other_kind(self, domain, name):
