@@ -41,7 +41,7 @@ def test_mailbox_rhythm_create_rerun_check_apply_remove(run_playbook, rackspace_
     assert methods(sb) == ["GET", "POST", "GET"]  # create: 1 GET + 1 POST + 1 GET for the result
     posted = sb.writes()[0]["form"]
     assert posted["displayName"] == "Alex Smith" and posted["size"] == "2048" and posted["firstName"] == "Alex"
-    assert sb.state.domain(DOMAIN).mailboxes["alex"].contact["department"] == "Finance"
+    assert sb.state.domain(DOMAIN).mailboxes["alex"].show()["contactInfo"]["department"] == "Finance"
 
     sb.clear_log()
     again = run_playbook(play(mailbox(**CREATE)), env=rackspace_env)

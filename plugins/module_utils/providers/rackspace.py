@@ -172,7 +172,8 @@ class RackspaceClient(ProviderClient):
                 'Accept': 'application/json'}
 
     def _url(self, domain, *parts):
-        path = '/'.join(quote(str(part), safe='') for part in parts)
+        # '@' stays as is: legal in a path segment, and how the provider documents address routes.
+        path = '/'.join(quote(str(part), safe='@') for part in parts)
         return '%s/customers/%s/domains/%s/%s' % (self.base_url, quote(self.account, safe=''),
                                                   quote(domain, safe=''), path)
 
