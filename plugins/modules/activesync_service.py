@@ -18,17 +18,8 @@ author:
 extends_documentation_fragment:
   - mailops.hosted_exchange.connection
   - mailops.hosted_exchange.attributes
+  - mailops.hosted_exchange.mailbox
 options:
-  mailbox:
-    description:
-      - The mailbox name.
-    type: str
-    required: true
-  domain:
-    description:
-      - The domain of the mailbox.
-    type: str
-    required: true
   state:
     description:
       - V(present) attaches ActiveSync; V(absent) detaches it.

@@ -22,17 +22,8 @@ author:
 extends_documentation_fragment:
   - mailops.hosted_exchange.connection
   - mailops.hosted_exchange.attributes
+  - mailops.hosted_exchange.mailbox
 options:
-  mailbox:
-    description:
-      - The mailbox name (the part of its primary address before the C(@)).
-    type: str
-    required: true
-  domain:
-    description:
-      - The domain of the mailbox.
-    type: str
-    required: true
   aliases:
     description:
       - Full e-mail addresses, for example V(alex@example.com).

@@ -20,17 +20,8 @@ author:
 extends_documentation_fragment:
   - mailops.hosted_exchange.connection
   - mailops.hosted_exchange.attributes
+  - mailops.hosted_exchange.mailbox
 options:
-  mailbox:
-    description:
-      - The mailbox name whose permissions are managed (the owner).
-    type: str
-    required: true
-  domain:
-    description:
-      - The domain of the mailbox.
-    type: str
-    required: true
   grantee:
     description:
       - Who receives the permission - another mailbox, by its name in the same domain or by its full address.
