@@ -76,7 +76,8 @@ def test_mailbox_rhythm_create_rerun_check_apply_remove(run_playbook, hostway_sa
     assert calls(sb) == [("GET", "usernames/alex/exchange")]  # unchanged: one GET of its exchange resource
 
     sb.clear_log()
-    changed = dict(CREATE, department="Sales", city="Boston")
+    changed = dict(CREATE)
+    changed.update(department="Sales", city="Boston")
     checked = run_playbook(play(mailbox(**changed)), env=hostway_env, check=True, diff=True)
     assert checked.rc == 0, checked
     assert checked["mailbox"]["changed"] is True
@@ -142,8 +143,8 @@ def test_forwarding_set_rerun_and_turn_off(run_playbook, hostway_sandbox, hostwa
 
 
 @pytest.mark.sandbox(**SANDBOX)
-def test_update_password_always_sends_it_again_and_hostway_refuses_a_reuse(run_playbook, hostway_sandbox,
-                                                                            hostway_env):
+def test_update_password_always_sends_it_again_and_hostway_refuses_a_reuse(
+        run_playbook, hostway_sandbox, hostway_env):
     new_password = "Nw9!rotated-pw"
     first = run_playbook(play(mailbox(name="bob", password=new_password, update_password="always")),
                          env=hostway_env, diff=True)

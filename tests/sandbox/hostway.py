@@ -275,11 +275,11 @@ class HostwayProvider(Provider):
             return Response.json(error.status, error.body, error.headers)
 
     def _authenticate(self, request):
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+        scheme, _sep, encoded = request.headers.get("authorization", "").partition(" ")
         user = secret = None
         if scheme.lower() == "basic":
             try:
-                user, _, secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+                user, _sep, secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 user = None
         if user is None or not (hmac.compare_digest(user.encode("utf-8"), self.api_user.encode("utf-8"))
@@ -366,7 +366,7 @@ class HostwayProvider(Provider):
 
     def list_usernames(self, request, domain):
         query = request.query
-        names = [name for name, _ in request.query_pairs]
+        names = [name for name, _value in request.query_pairs]
         for name in names:
             if name not in LIST_PARAMETERS:
                 raise invalid(**{name: "Unknown parameter"})
@@ -589,7 +589,7 @@ class HostwayProvider(Provider):
 
     def _delivery_loop(self, domain, user, target):
         """Same username on the same domain, or on a domain that is an alias of the other."""
-        local, _, target_domain = target.rpartition("@")
+        local, _sep, target_domain = target.rpartition("@")
         if local.lower() != user.username:
             return False
         if target_domain == domain.name or target_domain in domain.aliases:

@@ -229,8 +229,8 @@ def test_an_unmanaged_forward_is_not_read(sandbox):
 def test_absent_costs_two_gets_and_non_exchange_is_refused(sandbox):
     client = client_for(sandbox, forwarding_address=None)
     assert client.get_mailbox(DOMAIN, "nobody") is None
-    assert [path.rsplit("/", 2)[1:] for _m, path, _s in requests_of(sandbox)] == [["nobody", "exchange"],
-                                                                                   ["usernames", "nobody"]]
+    paths = [path.rsplit("/", 2)[1:] for _method, path, _status in requests_of(sandbox)]
+    assert paths == [["nobody", "exchange"], ["usernames", "nobody"]]
     with pytest.raises(InvalidInputError, match="older Hostway mail platform .*MFG2.*left untouched"):
         client.get_mailbox(DOMAIN, "legacy")
     assert sandbox.writes() == []
@@ -314,7 +314,7 @@ def test_a_redirect_or_next_link_to_another_host_is_not_followed():
 def test_paging_that_goes_in_a_circle_stops():
     page_2 = "/accounts/acct-7/email/example.com/usernames?page=2&pageSize=400"
     looping = {"list": [{"username": "a"}], "links": [{"rel": "next", "href": page_2}]}
-    client, session = scripted(*[response(200, looping) for _ in range(2)])
+    client, session = scripted(*[response(200, looping) for _page in range(2)])
     for item in session.script:
         item.url = "http://127.0.0.1:1/accounts/acct-7/email/example.com/usernames?page=1&pageSize=400"
     with pytest.raises(ProviderError, match="paging went in a circle"):
@@ -324,7 +324,8 @@ def test_paging_that_goes_in_a_circle_stops():
 
 def test_redirect_chains_are_bounded():
     hop = "http://127.0.0.1:1/accounts/acct-7/email/example.com/usernames?page=1&pageSize=100"
-    client, session = scripted(*[response(303, headers={"Location": hop}) for _ in range(hostway.MAX_REDIRECTS + 1)])
+    hops = [response(303, headers={"Location": hop}) for _hop in range(hostway.MAX_REDIRECTS + 1)]
+    client, session = scripted(*hops)
     for item in session.script:
         item.url = hop
     with pytest.raises(ProviderError, match="more than 5 redirects"):
