@@ -44,14 +44,14 @@ options:
     description:
       - The name shown in the address book.
       - Needed to create a mailbox on Rackspace.
-      - Providers - rackspace, hostway, odin (odin sets it only at creation).
+      - Providers - rackspace, hostway, odin (only at creation, and not with O(service_user_id)).
     type: str
   password:
     description:
       - The mailbox password. Passwords cannot be read back, so see O(update_password).
       - Needed to create a mailbox on Rackspace and Hostway; Odin generates one when it is left out.
       - Never shown in output or diffs; a diff shows only that it changes.
-      - Providers - rackspace, hostway, odin (odin sets it only at creation).
+      - Providers - rackspace, hostway, odin (only at creation, and not with O(service_user_id)).
     type: str
   update_password:
     description:
@@ -64,7 +64,7 @@ options:
     description:
       - Mailbox size (quota) in megabytes.
       - Needed to create a mailbox on Rackspace.
-      - Providers - rackspace, odin (converted to kilobytes exactly).
+      - Providers - rackspace, odin (converted to kilobytes exactly; needed to create a mailbox).
     type: int
   enabled:
     description:
@@ -172,19 +172,19 @@ options:
     type: str
   owa:
     description:
-      - Whether Outlook on the web (OWA) access is enabled. Providers - odin.
+      - Whether Outlook on the web (OWA) access is enabled. Providers - odin (on when a mailbox is created without it).
     type: bool
   mapi:
     description:
-      - Whether Outlook (MAPI) access is enabled. Providers - odin.
+      - Whether Outlook (MAPI) access is enabled. Providers - odin (on when a mailbox is created without it).
     type: bool
   imap4:
     description:
-      - Whether IMAP4 access is enabled. Providers - odin.
+      - Whether IMAP4 access is enabled. Providers - odin (on when a mailbox is created without it).
     type: bool
   pop3:
     description:
-      - Whether POP3 access is enabled. Providers - odin.
+      - Whether POP3 access is enabled. Providers - odin (on when a mailbox is created without it).
     type: bool
   login:
     description:

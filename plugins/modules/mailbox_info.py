@@ -47,7 +47,7 @@ options:
   fields:
     description:
       - Extra columns for each mailbox of a domain listing, besides name and display name.
-      - Providers - rackspace (all), hostway (V(size)), odin (V(size)).
+      - Providers - rackspace (all), hostway (V(size)), odin (V(current_usage); V(size) and V(activesync) with one more read per mailbox).
     type: list
     elements: str
     choices: [size, current_usage, activesync, blackberry]
