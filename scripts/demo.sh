@@ -31,6 +31,12 @@ export HOSTED_EXCHANGE_PROVIDER=$provider
 export HOSTED_EXCHANGE_API_USER=${HOSTED_EXCHANGE_API_USER:-demo-user}
 export HOSTED_EXCHANGE_API_SECRET=${HOSTED_EXCHANGE_API_SECRET:-demo-secret}
 export HOSTED_EXCHANGE_INITIAL_PASSWORD=${HOSTED_EXCHANGE_INITIAL_PASSWORD:-Demo-Passw0rd-2026}
+# the account each sandbox holds when started without a fixture (docs/sandbox.md);
+# Rackspace needs none: the modules' default `me` is the caller's own account
+case "$provider" in
+    hostway) export HOSTED_EXCHANGE_ACCOUNT=${HOSTED_EXCHANGE_ACCOUNT:-test-account123} ;;
+    odin) export HOSTED_EXCHANGE_ACCOUNT=${HOSTED_EXCHANGE_ACCOUNT:-1000} ;;
+esac
 export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$repo/.build/collections}
 export ANSIBLE_NOCOLOR=1
 
