@@ -7,6 +7,7 @@ stands in where the sandbox cannot misbehave on purpose (foreign redirects, pagi
 import json
 
 import pytest
+import requests
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     AuthError,
@@ -14,6 +15,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     NotFoundError,
     NotSupportedError,
     ProviderError,
+    RetryExhaustedError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers import hostway
 from tests.sandbox import start_sandbox
@@ -379,3 +381,33 @@ def test_403_is_an_auth_error_and_other_statuses_a_provider_error():
     client, _session = scripted(response(500, "boom"), response(500, "boom"))
     with pytest.raises(ProviderError, match="GET refused: boom"):
         client.get_mailbox(DOMAIN, "bob")
+
+
+# ----- retry policy on writes ---------------------------------------------------------------
+
+def test_a_create_that_failed_ambiguously_is_read_back_not_re_sent():
+    client, session = scripted(requests.exceptions.ConnectionError("reset"), response(200, SEED_EXCHANGE))
+    client.create_mailbox(DOMAIN, "alex", {"display_name": "Alex"}, PASSWORD)
+    assert [(call["method"], call["url"].rsplit("/", 2)[1:]) for call in session.calls] == [
+        ("PUT", ["alex", "exchange"]), ("GET", ["alex", "exchange"])]
+
+
+def test_a_create_not_found_on_read_back_is_sent_again():
+    client, session = scripted(requests.exceptions.ConnectionError("reset"), response(404, {"itemNotFound": {}}),
+                               response(201, SEED_EXCHANGE))
+    client.create_mailbox(DOMAIN, "alex", {}, PASSWORD)
+    assert [call["method"] for call in session.calls] == ["PUT", "GET", "PUT"]
+
+
+def test_an_ambiguous_password_change_is_reported_not_re_sent():
+    client, session = scripted(requests.exceptions.ConnectionError("reset"))
+    with pytest.raises(RetryExhaustedError, match="failed ambiguously .* not re-sent"):
+        client.update_mailbox(DOMAIN, "bob", {}, PASSWORD, {"display_name": "Bob"})
+    assert len(session.calls) == 1
+
+
+def test_an_update_without_password_is_re_sent_like_a_read():
+    client, session = scripted(requests.exceptions.ConnectionError("reset"), response(200, SEED_EXCHANGE))
+    client.update_mailbox(DOMAIN, "bob", {"city": "Oslo"}, None, {"display_name": "Bob"})
+    assert [call["method"] for call in session.calls] == ["PUT", "PUT"]
+    assert json.loads(session.calls[1]["data"]) == {"displayName": "Bob", "city": "Oslo"}

@@ -316,22 +316,31 @@ class HostwayClient(ProviderClient):
         """After a 404 on .../exchange: absent (404 here too), or a username that is not Exchange."""
         address = mailbox_address(name, domain)
         data, _response = self._call('GET', self._url(domain, 'usernames', name), address, missing_ok=True)
-        if data is not None and not data.get('exchange'):
+        if isinstance(data, dict) and not data.get('exchange'):
             kind = 'a mailbox of the older Hostway mail platform (MFG2)' if data.get('mailbox') else 'another kind of account'
             raise InvalidInputError('the name is taken by %s, not a hosted Exchange mailbox; '
                                     'it is left untouched' % kind, provider=self.name, obj=address)
 
-    def _put_exchange(self, domain, name, fields, password):
+    def _put_exchange(self, domain, name, fields, password, creating=False):
         body = dict((SETTABLE_WIRE[canonical], '' if value is None else value)
                     for canonical, value in fields.items() if canonical in SETTABLE_WIRE)
+        if password is None:
+            # Only sets values: sending it again after an ambiguous failure is harmless.
+            retry = {'idempotent': True}
+        elif creating:
+            # Hostway refuses a password used before, so a create that may have happened is
+            # read back rather than re-sent.
+            retry = {'confirm': lambda: self._exchange(domain, name) is not None}
+        else:
+            # A password change cannot be read back: an ambiguous failure is reported, never re-sent.
+            retry = {}
         if password is not None:
             body['password'] = password
-        # PUT sets values: sending it again after an ambiguous failure is harmless.
         self._call('PUT', self._url(domain, 'usernames', name, 'exchange'), mailbox_address(name, domain),
-                   body=body, idempotent=True)
+                   body=body, **retry)
 
     def create_mailbox(self, domain, name, fields, password):
-        self._put_exchange(domain, name, fields, password)
+        self._put_exchange(domain, name, fields, password, creating=True)
         if fields.get('forwarding_address'):
             self._set_forwarding(domain, name, fields['forwarding_address'], [])
 
@@ -390,6 +399,8 @@ class HostwayClient(ProviderClient):
         records = []
         for entry in entries:
             name = entry.get('username')
+            if not name:
+                continue
             record = {'name': name, 'domain': domain, 'address': mailbox_address(name, domain)}
             if 'size' in fields:
                 record['size'] = megabytes(entry.get('quota'))
