@@ -76,7 +76,7 @@ def test_mailbox_rhythm_create_rerun_check_apply_remove(run_playbook, odin_sandb
     assert rpc(sb) == [LOOKUP, INFO] and sb.writes() == []  # one lookup, one info read, no write
 
     sb.clear_log()
-    change = dict(CREATE, size=3072, hidden=True, imap4=False)
+    change = {**CREATE, "size": 3072, "hidden": True, "imap4": False}
     checked = run_playbook(play(mailbox(**change)), env=odin_env, check=True, diff=True)
     assert checked.rc == 0, checked
     assert checked["mailbox"]["changed"] is True
@@ -189,11 +189,11 @@ def test_create_needs_a_size_and_connection_settings_are_checked_first(run_playb
     assert no_size.rc != 0 and "creating a mailbox needs size" in no_size["mailbox"]["msg"]
     assert rpc(sb) == [LOOKUP]
     sb.clear_log()
-    no_url = run_playbook(play(mailbox(name="bob")), env={k: v for k, v in odin_env.items()
-                                                         if k != "HOSTED_EXCHANGE_API_URL"})
+    without_url = {k: v for k, v in odin_env.items() if k != "HOSTED_EXCHANGE_API_URL"}
+    no_url = run_playbook(play(mailbox(name="bob")), env=without_url)
     assert no_url.rc != 0 and "api_url is required for provider odin" in no_url["mailbox"]["msg"]
-    no_account = run_playbook(play(mailbox(name="bob")), env={k: v for k, v in odin_env.items()
-                                                             if k != "HOSTED_EXCHANGE_ACCOUNT"})
+    without_account = {k: v for k, v in odin_env.items() if k != "HOSTED_EXCHANGE_ACCOUNT"}
+    no_account = run_playbook(play(mailbox(name="bob")), env=without_account)
     assert no_account.rc != 0 and "account is required for provider odin" in no_account["mailbox"]["msg"]
     assert sb.requests() == []
 
@@ -253,8 +253,8 @@ def test_aliases_add_rerun_exclusive_and_remove(run_playbook, odin_sandbox, odin
     sb.clear_log()
     exclusive = aliases(["carol.x@example.com"], exclusive=True)
     checked = run_playbook(play(exclusive), env=odin_env, check=True, diff=True)
-    assert checked["aliases"]["changed"] is True and checked["aliases"]["removed"] == ["c@example.com",
-                                                                                      "carol@example.org"]
+    assert checked["aliases"]["changed"] is True
+    assert checked["aliases"]["removed"] == ["c@example.com", "carol@example.org"]
     assert sb.writes() == []
     applied = run_playbook(play(exclusive), env=odin_env, diff=True)
     assert applied["aliases"]["diff"] == checked["aliases"]["diff"]
@@ -358,8 +358,8 @@ def test_mailbox_info_listing_and_details(run_playbook, odin_sandbox, odin_env):
         task("other domain", "mailbox_info", domain="example.org"),
     ), env=odin_env)
     assert result.rc == 0, result
-    assert [(m["name"], m["display_name"]) for m in result["list"]["mailboxes"]] == [("bob", "Bob Jones"),
-                                                                                    ("carol", "Carol")]
+    listed = [(m["name"], m["display_name"]) for m in result["list"]["mailboxes"]]
+    assert listed == [("bob", "Bob Jones"), ("carol", "Carol")]
     bob, carol = result["usage"]["mailboxes"]
     assert (bob["current_usage"], bob["size"], bob["activesync"]) == (2, 1024, False)
     assert carol["activesync"] is True

@@ -89,8 +89,8 @@ def check_args(args, method, required=(), optional=()):
         raise OdinError("%s: unknown parameter%s %s" % (method, "s" if len(unknown) > 1 else "", ", ".join(unknown)))
     missing = [name for name in required if name not in args]
     if missing:
-        raise OdinError("%s: missing required parameter%s %s" % (method, "s" if len(missing) > 1 else "",
-                                                                  ", ".join(missing)))
+        plural = "s" if len(missing) > 1 else ""
+        raise OdinError("%s: missing required parameter%s %s" % (method, plural, ", ".join(missing)))
 
 
 def int_arg(args, name, minimum=None):
@@ -345,7 +345,7 @@ class OdinState:
                 user = self.add_user(login, spec.get("password"), spec.get("display_name") or login, subscription_id)
             settings = dict((key, spec[key]) for key in PROTOCOL_FLAGS + LIMIT_FIELDS
                             + ("size", "show_in_address_book") if key in spec)
-            mailbox = self.add_mailbox(subscription_id, user, str(spec.get("alias") or primary.split("@")[0]),
+            mailbox = self.add_mailbox(subscription_id, user, str(spec.get("alias") or primary.split("@", 1)[0]),
                                        primary, spec.get("email_addresses") or (), spec.get("mailbox_id"), **settings)
         except (OdinError, KeyError, TypeError) as exc:
             raise ValueError("%s: %s" % (where, exc)) from exc

@@ -281,10 +281,9 @@ def test_permissions_full_access_and_delivery(sandbox):
         {"trustee": {"mailbox_id": bob, "display_name": "Bob"}, "permission": 1}]
     assert [(p["trustee"]["mailbox_id"], p["permission"]) for p in ok(api.getDeliveryPermissions({"mailbox_id": 100}))] \
         == [(bob, 1), (carol, 2)]
-    ok(api.grantMailboxPermissions({"mailbox_id": 100, "permissions": [{"trustee": {"mailbox_id": carol},
-                                                                         "permission": 1}]}))
-    ok(api.grantDeliveryPermissions({"mailbox_id": 100, "permissions": [{"trustee": {"mailbox_id": carol},
-                                                                          "permission": 1}]}))
+    to_carol = [{"trustee": {"mailbox_id": carol}, "permission": 1}]
+    ok(api.grantMailboxPermissions({"mailbox_id": 100, "permissions": to_carol}))
+    ok(api.grantDeliveryPermissions({"mailbox_id": 100, "permissions": to_carol}))
     assert sandbox.state.mailboxes[100].delivery[carol] == {1, 2}
     # Revoking delivery names only the trustee: all its delivery permissions go.
     ok(api.revokeDeliveryPermissions({"mailbox_id": 100, "trustees": [{"mailbox_id": carol}]}))
@@ -350,8 +349,8 @@ def test_calls_in_a_transaction_are_buffered_until_commit(sandbox):
     assert ok(server.pem.exchange.getMailboxInfo({"mailbox_id": 100}))["pop3"] is False  # not yet visible
     assert ok(server.txn.Commit({"txn_id": txn_id})) is None
     assert ok(server.pem.exchange.getMailboxInfo({"mailbox_id": 100}))["pop3"] is True
-    assert ok(server.pem.getRequestStatus({"request_id": "req-1"})) == {"request_status": 0,
-                                                                          "status_messages": ["done"]}
+    status = ok(server.pem.getRequestStatus({"request_id": "req-1"}))
+    assert status == {"request_status": 0, "status_messages": ["done"]}
     refused(server.txn.Commit({"txn_id": txn_id}), "already committed")
 
 
@@ -469,8 +468,8 @@ def test_fixture_files_and_bad_fixtures(tmp_path):
     bad = [
         {"subscriptions": {"1": {"domains": ["a.test"], "mailboxes": [{"email_address": "x@b.test"}]}}},
         {"subscriptions": {"1": {"domains": ["a.test"], "mailboxes": [{"email_address": "x@a.test", "colour": 1}]}}},
-        {"subscriptions": {"1": {"domains": ["a.test"], "mailboxes": [{"email_address": "x@a.test",
-                                                                     "full_access": ["ghost"]}]}}},
+        {"subscriptions": {"1": {"domains": ["a.test"],
+                                 "mailboxes": [{"email_address": "x@a.test", "full_access": ["ghost"]}]}}},
         {"subscriptions": {"1": {"plans": []}}},
         {"accounts": {}},
     ]

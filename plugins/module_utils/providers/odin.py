@@ -389,21 +389,21 @@ class OdinClient(ProviderClient):
 
     # --- aliases ------------------------------------------------------------------------------
 
-    def add_alias(self, domain, name, alias):
+    def add_alias(self, domain, name, address):
         mailbox_id = self._mailbox_id(domain, name)
-        obj = 'alias %s of %s' % (alias, mailbox_address(name, domain))
-        self._call('pem.exchange.addEmailAddresses', {'mailbox_id': mailbox_id, 'email_addresses': [alias]}, obj,
-                   confirm=lambda: alias in self._address_list(mailbox_id, obj))
+        obj = 'alias %s of %s' % (address, mailbox_address(name, domain))
+        self._call('pem.exchange.addEmailAddresses', {'mailbox_id': mailbox_id, 'email_addresses': [address]}, obj,
+                   confirm=lambda: address in self._address_list(mailbox_id, obj))
 
-    def remove_alias(self, domain, name, alias):
-        address = mailbox_address(name, domain)
-        if alias == address:
-            raise InvalidInputError('cannot remove %s: it is the address the collection finds the mailbox by' % alias,
-                                    provider=self.name, obj=address)
+    def remove_alias(self, domain, name, address):
+        own = mailbox_address(name, domain)
+        if address == own:
+            raise InvalidInputError('cannot remove %s: it is the address the collection finds the mailbox by' % address,
+                                    provider=self.name, obj=own)
         mailbox_id = self._mailbox_id(domain, name)
-        obj = 'alias %s of %s' % (alias, address)
-        self._call('pem.exchange.removeEmailAddresses', {'mailbox_id': mailbox_id, 'email_addresses': [alias]}, obj,
-                   confirm=lambda: alias not in self._address_list(mailbox_id, obj))
+        obj = 'alias %s of %s' % (address, own)
+        self._call('pem.exchange.removeEmailAddresses', {'mailbox_id': mailbox_id, 'email_addresses': [address]}, obj,
+                   confirm=lambda: address not in self._address_list(mailbox_id, obj))
 
     def _address_list(self, mailbox_id, obj):
         primary, others = split_addresses(self._addresses(mailbox_id, obj))
