@@ -10,7 +10,6 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
 
 
-
 def options_in_use(params):
     """The filter/detail options a task actually sets (defaults do not count)."""
     used = {}

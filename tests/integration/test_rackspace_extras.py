@@ -207,8 +207,8 @@ def test_info_includes_aliases_permissions_and_activesync(run_playbook, rackspac
 
 
 @pytest.mark.sandbox(fixture=FIXTURE)
-def test_deleting_a_mailbox_removes_its_addresses_permissions_and_activesync(run_playbook, rackspace_sandbox,
-                                                                                rackspace_env):
+def test_deleting_a_mailbox_removes_its_addresses_permissions_and_activesync(
+        run_playbook, rackspace_sandbox, rackspace_env):
     result = run_playbook(play(
         aliases(["alias.of.alex@example.com"]), permission(permission="full_access"),
         dict(permission(mailbox="alex", grantee="bob", permission="send_as"), name="bob on alex"), activesync(),

@@ -24,6 +24,7 @@ def methods(sandbox):
 
 
 CREATE = dict(display_name="Alex Smith", password=PASSWORD, size=2048, first_name="Alex", department="Finance")
+CHANGED = {**CREATE, "department": "Sales", "enabled": False}
 
 
 @pytest.mark.sandbox(fixture=FIXTURE)
@@ -50,7 +51,7 @@ def test_mailbox_rhythm_create_rerun_check_apply_remove(run_playbook, rackspace_
     assert methods(sb) == ["GET"]  # unchanged: exactly one GET, no write
 
     sb.clear_log()
-    checked = run_playbook(play(mailbox(**dict(CREATE, department="Sales", enabled=False))), env=rackspace_env,
+    checked = run_playbook(play(mailbox(**CHANGED)), env=rackspace_env,
                            check=True, diff=True)
     assert checked.rc == 0, checked
     assert checked["mailbox"]["changed"] is True
@@ -61,7 +62,7 @@ def test_mailbox_rhythm_create_rerun_check_apply_remove(run_playbook, rackspace_
     assert '-    "department": "Finance"' in checked.stdout and '+    "department": "Sales"' in checked.stdout
 
     sb.clear_log()
-    applied = run_playbook(play(mailbox(**dict(CREATE, department="Sales", enabled=False))), env=rackspace_env, diff=True)
+    applied = run_playbook(play(mailbox(**CHANGED)), env=rackspace_env, diff=True)
     assert applied.rc == 0, applied
     assert applied["mailbox"]["changed"] is True
     assert applied["mailbox"]["diff"] == checked["mailbox"]["diff"]  # check mode predicted exactly
@@ -176,7 +177,9 @@ def test_secrets_never_appear_in_verbose_output(run_playbook, rackspace_sandbox,
     # Ansible itself quotes playbook source lines around a failed task.
     secret = rackspace_env["HOSTED_EXCHANGE_API_SECRET"]
     secrets = {"pw_alex": PASSWORD, "pw_bob": "N3w-" + PASSWORD, "pw_carol": "Third-" + PASSWORD, "pw_dave": "shortpw"}
-    tasks = [mailbox(**dict(CREATE, password="{{ pw_alex }}")),
+    create_alex = dict(CREATE)
+    create_alex["password"] = "{{ pw_alex }}"
+    tasks = [mailbox(**create_alex),
              dict(mailbox(name="bob", password="{{ pw_bob }}", update_password="always"), name="password change"),
              dict(task("tiny", "exchange_mailbox", domain=DOMAIN, name="carol", display_name="Carol",
                        password="{{ pw_carol }}", size=10)),

@@ -59,8 +59,8 @@ class MemoryClient(ProviderClient):
     def grantee_exists(self, domain, grantee_address):
         return grantee_address.split("@")[0] in self.boxes
 
-    def set_permission(self, domain, name, grantee_address, permission_, current):
-        self.writes.append(("put" if current else "post", grantee_address, permission_))
+    def set_permission(self, domain, name, grantee_address, permission, current):  # pylint: disable=redefined-outer-name
+        self.writes.append(("put" if current else "post", grantee_address, permission))
 
     def revoke_permission(self, domain, name, grantee_address, current):
         self.writes.append(("delete", grantee_address))
