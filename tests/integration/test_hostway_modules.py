@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.plays import play, task
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "acct-hw"
 DOMAIN = "example.com"
@@ -23,14 +25,6 @@ FIXTURE = {
 }
 SANDBOX = dict(fixture=FIXTURE, account=ACCOUNT)
 CREATE = dict(display_name="Alex Smith", password=PASSWORD, first_name="Alex", department="Finance", job_title="Dev")
-
-
-def play(*tasks):
-    return {"hosts": "localhost", "gather_facts": False, "tasks": list(tasks)}
-
-
-def task(title, module, **args):
-    return {"name": title, "mailops.hosted_exchange." + module: args}
 
 
 def mailbox(name="alex", domain=DOMAIN, **fields):

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.plays import play, task
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUB = "1000042"
 DOMAIN = "example.com"
@@ -22,14 +24,6 @@ FIXTURE = {
 SANDBOX = dict(fixture=FIXTURE, account=SUB)
 CREATE = dict(display_name="Alex Smith", password=PASSWORD, size=2048, pop3=False)
 LOOKUP, INFO = "getMailboxByEmailAddress", "getMailboxInfo"
-
-
-def play(*tasks):
-    return {"hosts": "localhost", "gather_facts": False, "tasks": list(tasks)}
-
-
-def task(title, module, **args):
-    return {"name": title, "mailops.hosted_exchange." + module: args}
 
 
 def mailbox(name="alex", **fields):

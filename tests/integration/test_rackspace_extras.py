@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.plays import play, task
+
 DOMAIN = "example.com"
 FIXTURE = {"domains": {
     DOMAIN: {"mailboxes": [
@@ -14,14 +16,6 @@ FIXTURE = {"domains": {
     "example.org": {"mailboxes": [{"name": "eve", "displayName": "Eve", "size": 1024}]},
 }}
 REPO = Path(__file__).resolve().parents[2]
-
-
-def play(*tasks):
-    return {"hosts": "localhost", "gather_facts": False, "tasks": list(tasks)}
-
-
-def task(title, module, **args):
-    return {"name": title, "mailops.hosted_exchange." + module: args}
 
 
 def aliases(addresses, **kw):

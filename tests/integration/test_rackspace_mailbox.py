@@ -2,17 +2,11 @@
 
 import pytest
 
+from tests.integration.plays import play, task
+
 DOMAIN = "example.com"
 PASSWORD = "Onb0arding-Pw!42"
 FIXTURE = {"domains": {DOMAIN: {"mailboxes": [{"name": "bob", "displayName": "Bob Jones", "size": 1024}]}}}
-
-
-def play(*tasks):
-    return {"hosts": "localhost", "gather_facts": False, "tasks": list(tasks)}
-
-
-def task(title, module, **args):
-    return {"name": title, "mailops.hosted_exchange." + module: args}
 
 
 def mailbox(name="alex", **fields):
