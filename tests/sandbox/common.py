@@ -384,6 +384,19 @@ class Sandbox:
         self.stop()
 
 
+def match_route(routes, segments):
+    """``(handlers, arguments)`` of the route whose pattern fits the path segments, else ``(None, None)``.
+
+    A route is ``(pattern, {method: handler})``; a pattern holds literal segments and
+    ``None`` where the path carries an argument. An empty argument never matches.
+    """
+    for pattern, handlers in routes:
+        if len(pattern) == len(segments) and all(p is None or p == s for p, s in zip(pattern, segments)):
+            arguments = [s for p, s in zip(pattern, segments) if p is None]
+            return (handlers, arguments) if all(arguments) else (None, None)
+    return None, None
+
+
 def start_sandbox(provider, api_user=None, api_secret=None, fixture=None, time_scale=1.0,
                   host="127.0.0.1", port=0, log_path=None, **options):
     """Start a simulated provider API on ``host:port`` (port 0: any free port).

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlencode
 
-from .common import Provider, Response
+from .common import Provider, Response, match_route
 
 DEFAULT_ACCOUNT = "test-account123"
 DEFAULT_DOMAIN = "example.com"
@@ -297,22 +297,18 @@ class HostwayProvider(Provider):
             raise not_found("No resource at %s" % request.path)
         if segments[1] != self.state.account:
             raise not_found("Account %s does not exist" % segments[1])
-        rest = segments[2:]
-        for pattern, handlers in self.routes:
-            if len(pattern) == len(rest) and all(p is None or p == s for p, s in zip(pattern, rest)):
-                arguments = [s for p, s in zip(pattern, rest) if p is None]
-                if any(not argument for argument in arguments):
-                    break
-                handler = handlers.get(request.method)
-                if handler is None:
-                    allowed = ", ".join(sorted(handlers))
-                    raise ApiError(405, {"badMethod": {"message": "Method %s is not allowed here" % request.method,
-                                                       "code": 405}}, headers=[("Allow", allowed)])
-                domain = self.state.domain(arguments[0])
-                if domain is None:
-                    raise not_found("Domain %s does not exist" % arguments[0])
-                return handler(request, domain, *arguments[1:])
-        raise not_found("No resource at %s" % request.path)
+        handlers, arguments = match_route(self.routes, segments[2:])
+        if handlers is None:
+            raise not_found("No resource at %s" % request.path)
+        handler = handlers.get(request.method)
+        if handler is None:
+            allowed = ", ".join(sorted(handlers))
+            raise ApiError(405, {"badMethod": {"message": "Method %s is not allowed here" % request.method,
+                                               "code": 405}}, headers=[("Allow", allowed)])
+        domain = self.state.domain(arguments[0])
+        if domain is None:
+            raise not_found("Domain %s does not exist" % arguments[0])
+        return handler(request, domain, *arguments[1:])
 
     # ----- helpers ----------------------------------------------------------------------
 

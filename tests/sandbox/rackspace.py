@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
-from .common import FixedWindowLimiter, Provider, Response, header_safe
+from .common import FixedWindowLimiter, Provider, Response, header_safe, match_route
 
 DEFAULT_CUSTOMER = "123456"
 DEFAULT_DOMAIN = "example.com"
@@ -464,23 +464,20 @@ class RackspaceProvider(Provider):
         domain = self.state.domain(domain_name)
         if domain is None:
             raise ApiError(404, "Domain %s not found" % domain_name)
-        for pattern, handlers in self.routes:
-            if len(pattern) == len(rest) and all(p is None or p == s for p, s in zip(pattern, rest)):
-                arguments = [s for p, s in zip(pattern, rest) if p is None]
-                if any(not argument for argument in arguments):
-                    break
-                handler = handlers.get(request.method)
-                if handler is None:
-                    allowed = ", ".join(sorted(handlers))
-                    raise ApiError(405, "Method %s is not allowed here (allowed: %s)" % (request.method, allowed),
-                                   headers=[("Allow", allowed)])
-                if request.method == "GET":
-                    answer_format = self._negotiate(request)
-                    root, payload = handler(request, domain, *arguments)
-                    return self._render(200, root, payload, answer_format)
-                handler(request, domain, *arguments)
-                return Response(200)
-        raise ApiError(404, "Resource not found: %s" % request.path)
+        handlers, arguments = match_route(self.routes, rest)
+        if handlers is None:
+            raise ApiError(404, "Resource not found: %s" % request.path)
+        handler = handlers.get(request.method)
+        if handler is None:
+            allowed = ", ".join(sorted(handlers))
+            raise ApiError(405, "Method %s is not allowed here (allowed: %s)" % (request.method, allowed),
+                           headers=[("Allow", allowed)])
+        if request.method == "GET":
+            answer_format = self._negotiate(request)
+            root, payload = handler(request, domain, *arguments)
+            return self._render(200, root, payload, answer_format)
+        handler(request, domain, *arguments)
+        return Response(200)
 
     def _negotiate(self, request):
         types = self._accepted_types(request)
