@@ -384,6 +384,15 @@ class Sandbox:
         self.stop()
 
 
+def reject_unknown_keys(mapping, allowed, where):
+    """Fixture checking: a typo in a fixture file fails loudly instead of being ignored."""
+    if not isinstance(mapping, dict):
+        raise ValueError("%s must be a mapping" % where)
+    unknown = sorted(set(mapping) - set(allowed))
+    if unknown:
+        raise ValueError("%s: unknown key(s) %s" % (where, ", ".join(unknown)))
+
+
 def match_route(routes, segments):
     """``(handlers, arguments)`` of the route whose pattern fits the path segments, else ``(None, None)``.
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlencode
 
-from .common import Provider, Response, match_route
+from .common import Provider, Response, match_route, reject_unknown_keys
 
 DEFAULT_ACCOUNT = "test-account123"
 DEFAULT_DOMAIN = "example.com"
@@ -168,7 +168,7 @@ class HostwayState:
     def load_fixture(self, fixture):
         for domain_name, spec in (fixture.get("domains") or {}).items():
             spec = spec or {}
-            _reject_unknown_keys(spec, ("disabled", "aliases", "usernames", "generate"), "fixture domain %s" % domain_name)
+            reject_unknown_keys(spec, ("disabled", "aliases", "usernames", "generate"), "fixture domain %s" % domain_name)
             domain = self.domains.setdefault(domain_name.lower(), Domain(domain_name.lower()))
             domain.disabled = bool(spec.get("disabled", False))
             domain.aliases = [str(alias).lower() for alias in spec.get("aliases") or []]
@@ -181,7 +181,7 @@ class HostwayState:
     def add_username(self, domain, entry):
         """Create a username from a fixture entry (see docs/sandbox.md) and return it."""
         entry = dict(entry)
-        _reject_unknown_keys(entry, FIXTURE_USERNAME_KEYS, "fixture username %r" % entry.get("username"))
+        reject_unknown_keys(entry, FIXTURE_USERNAME_KEYS, "fixture username %r" % entry.get("username"))
         name = str(entry.pop("username", ""))
         where = "fixture username %s@%s" % (name, domain.name)
         if not NAME_PATTERN.match(name):
@@ -226,14 +226,6 @@ def generated_usernames(prefix="user", count=0, start=1, width=None, **fields):
     return [dict(fields, username="%s%0*d" % (prefix, width, number)) for number in range(start, start + count)]
 
 
-def _reject_unknown_keys(mapping, allowed, where):
-    if not isinstance(mapping, dict):
-        raise ValueError("%s must be a mapping" % where)
-    unknown = sorted(set(mapping) - set(allowed))
-    if unknown:
-        raise ValueError("%s: unknown key(s) %s" % (where, ", ".join(unknown)))
-
-
 def wildcard_pattern(value):
     """filterUsername as a regular expression: ``*`` matches any run of characters, the rest literally."""
     return re.compile("^%s$" % ".*".join(re.escape(part) for part in value.split("*")), re.IGNORECASE)
@@ -247,7 +239,7 @@ class HostwayProvider(Provider):
         super().__init__(api_user=api_user, api_secret=api_secret, fixture=fixture, time_scale=time_scale)
         if not api_user or not api_secret:
             raise ValueError("the hostway sandbox needs api_user and api_secret (HTTP Basic credentials)")
-        _reject_unknown_keys(fixture, ("account", "domains"), "fixture")
+        reject_unknown_keys(fixture, ("account", "domains"), "fixture")
         self.state = HostwayState(fixture.get("account", DEFAULT_ACCOUNT))
         self.state.load_fixture(fixture if "domains" in fixture else dict(fixture, domains={DEFAULT_DOMAIN: {}}))
         # (pattern after /accounts/{account}/, {method: handler}); None matches one path segment.

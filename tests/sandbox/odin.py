@@ -20,7 +20,7 @@ import time
 import xmlrpc.client
 from dataclasses import dataclass, field
 
-from .common import Provider, Response
+from .common import Provider, Response, reject_unknown_keys
 
 DEFAULT_SUBSCRIPTION = 1000
 DEFAULT_DOMAIN = "example.com"
@@ -371,14 +371,6 @@ FIXTURE_MAILBOX_KEYS = (
     ("mailbox_id", "email_address", "alias", "display_name", "login", "password", "size", "show_in_address_book",
      "email_addresses", "full_access", "send_as", "send_on_behalf") + PROTOCOL_FLAGS + LIMIT_FIELDS
 )
-
-
-def reject_unknown_keys(mapping, allowed, where):
-    if not isinstance(mapping, dict):
-        raise ValueError("%s must be a mapping" % where)
-    unknown = sorted(set(mapping) - set(allowed))
-    if unknown:
-        raise ValueError("%s: unknown key(s) %s" % (where, ", ".join(unknown)))
 
 
 # ----- the API methods: handler(state, args) -> result (None: no output) ---------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
-from .common import FixedWindowLimiter, Provider, Response, header_safe, match_route
+from .common import FixedWindowLimiter, Provider, Response, header_safe, match_route, reject_unknown_keys
 
 DEFAULT_CUSTOMER = "123456"
 DEFAULT_DOMAIN = "example.com"
@@ -235,7 +235,7 @@ class RackspaceState:
         created = []
         for domain_name, domain_spec in (fixture.get("domains") or {}).items():
             domain_spec = domain_spec or {}
-            _reject_unknown_keys(domain_spec, ("mailboxes", "generate"), "fixture domain %s" % domain_name)
+            reject_unknown_keys(domain_spec, ("mailboxes", "generate"), "fixture domain %s" % domain_name)
             self.add_domain(domain_name)
             specs = list(domain_spec.get("mailboxes") or [])
             if domain_spec.get("generate"):
@@ -247,7 +247,7 @@ class RackspaceState:
 
     def _mailbox_from_spec(self, domain_name, spec):
         spec = dict(spec)
-        _reject_unknown_keys(spec, FIXTURE_MAILBOX_KEYS, "fixture mailbox %r" % spec.get("name"))
+        reject_unknown_keys(spec, FIXTURE_MAILBOX_KEYS, "fixture mailbox %r" % spec.get("name"))
         name = str(spec.pop("name", ""))
         where = "fixture mailbox %s@%s" % (name, domain_name)
         domain = self.domain(domain_name) or self.add_domain(domain_name)
@@ -256,7 +256,7 @@ class RackspaceState:
         if name.lower() in domain.mailboxes:
             raise ValueError("%s: defined twice" % where)
         contact = {key: str(value) for key, value in (spec.pop("contactInfo", None) or {}).items()}
-        _reject_unknown_keys(contact, CONTACT_FIELDS, "%s contactInfo" % where)
+        reject_unknown_keys(contact, CONTACT_FIELDS, "%s contactInfo" % where)
         contact.update({key: str(spec.pop(key)) for key in CONTACT_FIELDS if key in spec})
         settings = dict(SETTING_DEFAULTS, displayName=name)
         for key in SETTING_DEFAULTS:
@@ -275,7 +275,7 @@ class RackspaceState:
             sam_account_name=spec.pop("samAccountName", None) or sam_account_name(name, domain.name),
         )
         if "spam" in spec:
-            _reject_unknown_keys(spec["spam"], tuple(mailbox.spam), "%s spam" % where)
+            reject_unknown_keys(spec["spam"], tuple(mailbox.spam), "%s spam" % where)
             mailbox.spam.update(spec["spam"])
         domain.mailboxes[name.lower()] = mailbox
         return mailbox
@@ -290,7 +290,7 @@ class RackspaceState:
             mailbox.aliases.append(alias)
         mailbox.active_sync = bool(spec.get("activeSync", False))
         for entry in spec.get("permissions") or []:
-            _reject_unknown_keys(entry, ("grantee", "permission"), "%s permission" % where)
+            reject_unknown_keys(entry, ("grantee", "permission"), "%s permission" % where)
             grantee = self.resolve_mailbox(mailbox.domain, str(entry.get("grantee", "")))
             permission = PERMISSION_TYPES.get(str(entry.get("permission", "")).lower())
             if grantee is None or permission is None or grantee is mailbox:
@@ -302,14 +302,6 @@ class RackspaceState:
         if "@" in reference:
             return self.address_holder(reference)
         return self.mailbox(domain, reference)
-
-
-def _reject_unknown_keys(mapping, allowed, where):
-    if not isinstance(mapping, dict):
-        raise ValueError("%s must be a mapping" % where)
-    unknown = sorted(set(mapping) - set(allowed))
-    if unknown:
-        raise ValueError("%s: unknown key(s) %s" % (where, ", ".join(unknown)))
 
 
 def generated_mailboxes(prefix="user", count=0, start=1, width=None, **fields):
@@ -372,11 +364,11 @@ class RackspaceProvider(Provider):
         super().__init__(api_user=api_user, api_secret=api_secret, fixture=fixture, time_scale=time_scale)
         if not api_user or not api_secret:
             raise ValueError("the rackspace sandbox needs api_user (user key) and api_secret (secret key)")
-        _reject_unknown_keys(fixture, ("customer", "domains", "limits"), "fixture")
+        reject_unknown_keys(fixture, ("customer", "domains", "limits"), "fixture")
         self.limits = dict(DEFAULT_LIMITS)
         self.limits.update(fixture.get("limits") or {})
         self.limits.update(limits or {})
-        _reject_unknown_keys(self.limits, DEFAULT_LIMITS, "limits")
+        reject_unknown_keys(self.limits, DEFAULT_LIMITS, "limits")
         self.limiter = FixedWindowLimiter(THROTTLE_WINDOW_SECONDS * time_scale)
         self.state = RackspaceState(fixture.get("customer", DEFAULT_CUSTOMER))
         self.state.load_fixture(fixture if "domains" in fixture else dict(fixture, domains={DEFAULT_DOMAIN: {}}))
