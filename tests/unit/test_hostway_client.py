@@ -19,7 +19,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers import hostway
 from tests.sandbox import start_sandbox
-from tests.unit.plugins.fakes import FakeClock, ScriptedSession, response
+from tests.unit.plugins.fakes import response, script_transport
 
 USER, SECRET, ACCOUNT, DOMAIN = "hw-user", "Hw-Secret-42", "acct-7", "example.com"
 PASSWORD = "Zq9!mailbox"
@@ -66,10 +66,7 @@ def client_for(sb, **overrides):
 
 def scripted(*script, **overrides):
     client = hostway.HostwayClient(params(**overrides))
-    session = ScriptedSession(*script)
-    clock = FakeClock()
-    client.transport.session = session
-    client.transport.sleep, client.transport.clock = clock.sleep, clock.clock
+    session, _clock = script_transport(client, *script)
     return client, session
 
 

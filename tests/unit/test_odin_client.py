@@ -14,7 +14,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import values_equal
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers import odin
-from tests.unit.plugins.fakes import FakeClock, ScriptedSession, response
+from tests.unit.plugins.fakes import response, script_transport
 
 URL = "https://oa.example.com:8440/RPC2"
 SECRET = "TOP-secret-staff-pw"
@@ -53,10 +53,7 @@ def failed(message, extype_id=1):
 
 def client_with(*script, **overrides):
     client = odin.OdinClient(dict(PARAMS, **overrides))
-    session = ScriptedSession(*script)
-    clock = FakeClock()
-    client.transport.session = session
-    client.transport.sleep, client.transport.clock = clock.sleep, clock.clock
+    session, _clock = script_transport(client, *script)
     return client, session
 
 

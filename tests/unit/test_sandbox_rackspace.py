@@ -1,5 +1,6 @@
 """The Rackspace sandbox, driven over real HTTP on 127.0.0.1."""
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -632,11 +633,21 @@ def test_stop_frees_the_port_even_with_open_keep_alive_connections():
         assert again.port == port
 
 
-def _run_cli(*arguments, **kwargs):
-    return subprocess.Popen(
+@contextlib.contextmanager
+def _run_cli(*arguments):
+    """The sandbox CLI as a subprocess; killed if still running, and its pipes closed, afterwards."""
+    process = subprocess.Popen(
         [sys.executable, "-m", "tests.sandbox", *arguments], cwd=str(REPO_ROOT),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(TIMEOUT)
+        process.stdout.close()
+        process.stderr.close()
 
 
 def test_cli_start_serve_and_stop(tmp_path):
@@ -644,10 +655,9 @@ def test_cli_start_serve_and_stop(tmp_path):
     log_path = tmp_path / "log.jsonl"
     fixture = tmp_path / "fixture.json"
     fixture.write_text(json.dumps(BASE_FIXTURE))
-    process = _run_cli("rackspace", "--port", "0", "--api-user", USER_KEY, "--api-secret", SECRET_KEY,
-                       "--fixture", str(fixture), "--log", str(log_path), "--time-scale", "1",
-                       "--pidfile", str(pidfile))
-    try:
+    with _run_cli("rackspace", "--port", "0", "--api-user", USER_KEY, "--api-secret", SECRET_KEY,
+                  "--fixture", str(fixture), "--log", str(log_path), "--time-scale", "1",
+                  "--pidfile", str(pidfile)) as process:
         line = process.stdout.readline()
         assert line.startswith("sandbox rackspace listening on http://127.0.0.1:"), line
         url = line.rsplit(" ", 1)[1].strip()
@@ -659,33 +669,16 @@ def test_cli_start_serve_and_stop(tmp_path):
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=TIMEOUT) == 0
         assert not pidfile.exists()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
-        process.stdout.close()
-        process.stderr.close()
 
 
 def test_cli_stops_on_sigint():
-    process = _run_cli("rackspace", "--api-user", USER_KEY, "--api-secret", SECRET_KEY)
-    try:
+    with _run_cli("rackspace", "--api-user", USER_KEY, "--api-secret", SECRET_KEY) as process:
         assert "listening on" in process.stdout.readline()
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=TIMEOUT) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
-        process.stdout.close()
-        process.stderr.close()
 
 
 def test_cli_refuses_a_non_loopback_host():
-    process = _run_cli("rackspace", "--host", "0.0.0.0", "--api-user", USER_KEY, "--api-secret", SECRET_KEY)
-    try:
+    with _run_cli("rackspace", "--host", "0.0.0.0", "--api-user", USER_KEY, "--api-secret", SECRET_KEY) as process:
         assert process.wait(timeout=TIMEOUT) == 2
         assert "loopback" in process.stderr.read()
-    finally:
-        process.stdout.close()
-        process.stderr.close()

@@ -57,3 +57,12 @@ class FakeClock:
     def sleep(self, seconds):
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def script_transport(client, *script):
+    """Give a provider client's transport a scripted session and a fake clock; returns (session, clock)."""
+    session = ScriptedSession(*script)
+    clock = FakeClock()
+    client.transport.session = session
+    client.transport.sleep, client.transport.clock = clock.sleep, clock.clock
+    return session, clock

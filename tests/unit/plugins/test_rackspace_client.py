@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import AuthError, NotFoundError, ProviderError
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers import rackspace
-from tests.unit.plugins.fakes import FakeClock, ScriptedSession, response
+from tests.unit.plugins.fakes import response, script_transport
 
 SEED_SHOW = {
     "name": "apiexmailbox90", "displayName": "API Test", "size": 2048, "currentUsage": 0, "isHidden": False,
@@ -29,10 +29,7 @@ PARAMS = dict(provider="rackspace", api_url="http://127.0.0.1:1/v1", api_user="u
 
 def client_with(*script):
     client = rackspace.RackspaceClient(dict(PARAMS))
-    session = ScriptedSession(*script)
-    clock = FakeClock()
-    client.transport.session = session
-    client.transport.sleep, client.transport.clock = clock.sleep, clock.clock
+    session, clock = script_transport(client, *script)
     return client, session, clock
 
 
