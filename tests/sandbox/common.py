@@ -2,9 +2,10 @@
 
 A sandbox is one simulated provider API served over real HTTP on a loopback address.
 This module owns everything that does not depend on the provider: the provider registry,
-the server and its lifecycle, request parsing, the request log, fixture loading, the
-time scale and rate limiting helpers, and the command line.  A provider module (for
-example ``rackspace.py``) only turns a parsed :class:`Request` into a :class:`Response`.
+the server and its lifecycle, request parsing, the request log, fault injection, fixture
+loading, the time scale and rate limiting helpers, and the command line.  A provider
+module (for example ``rackspace.py``) only turns a parsed :class:`Request` into a
+:class:`Response`.
 """
 
 import argparse
@@ -12,7 +13,9 @@ import copy
 import importlib
 import ipaddress
 import json
+import math
 import os
+import random
 import signal
 import socket
 import sys
@@ -37,6 +40,11 @@ MAX_BODY_BYTES = 1024 * 1024
 # Idle keep-alive connections are dropped after this long so stray handler threads end.
 CONNECTION_IDLE_TIMEOUT = 60
 STOP_JOIN_TIMEOUT = 10
+
+# Fault injection (see FaultPlan): what a client may meet on the way to a real provider.
+FAULT_KINDS = ("503-before", "drop-after", "502-after", "slow-after")
+FAULT_KEYS = ("rate", "seed", "kinds", "slow_seconds", "methods")
+DEFAULT_SLOW_SECONDS = 2.0
 
 
 def register_provider(name, module):
@@ -154,6 +162,82 @@ class FixedWindowLimiter:
             window = self._windows[key] = [now, 0]
         window[1] += 1
         return limit is None or window[1] <= limit
+
+
+def _names(value, where):
+    """A list of names, given as a list or as one comma-separated string."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise ValueError("%s must be a list of names (got %r)" % (where, value))
+    return list(value)
+
+
+def _positive_number(value):
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+class FaultPlan:
+    """Which requests meet an injected fault (``start_sandbox(faults=...)``; docs/sandbox.md).
+
+    Each eligible request (every one, or those whose HTTP method is in ``methods``) takes
+    the next number ``value`` of one ``random.Random(seed)``, under the sandbox lock, and
+    meets ``kinds[int(value / rate * len(kinds))]`` when ``value < rate``.  So the same
+    seed and the same order of requests give the same faults.
+    """
+
+    def __init__(self, rate, seed=0, kinds=FAULT_KINDS, slow_seconds=DEFAULT_SLOW_SECONDS, methods=None):
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError("faults: rate must be a number from 0 to 1 (got %r)" % (rate,))
+        if isinstance(seed, bool) or not isinstance(seed, (int, str)):
+            raise ValueError("faults: seed must be an integer or a string (got %r)" % (seed,))
+        kinds = _names(kinds, "faults: kinds")
+        if not kinds or not set(kinds) <= set(FAULT_KINDS) or len(set(kinds)) != len(kinds):
+            raise ValueError("faults: kinds must name one or more of %s, each once (got %r)"
+                             % (", ".join(FAULT_KINDS), kinds))
+        if not _positive_number(slow_seconds):
+            raise ValueError("faults: slow_seconds must be a positive number (got %r)" % (slow_seconds,))
+        if methods is not None:
+            methods = [method.upper() for method in _names(methods, "faults: methods")]
+            if not methods:
+                raise ValueError("faults: methods must name at least one HTTP method (or be left out)")
+        self.rate = float(rate)
+        self.seed = seed
+        self.kinds = tuple(kinds)
+        self.slow_seconds = float(slow_seconds)
+        self.methods = None if methods is None else tuple(methods)
+        self._random = random.Random(seed)
+
+    @classmethod
+    def from_settings(cls, faults):
+        """The plan a ``faults`` mapping asks for; None (no faults) for None."""
+        if faults is None:
+            return None
+        reject_unknown_keys(faults, FAULT_KEYS, "faults")
+        if "rate" not in faults:
+            raise ValueError("faults: rate is required")
+        return cls(**faults)
+
+    def settings(self):
+        return {
+            "rate": self.rate, "seed": self.seed, "kinds": list(self.kinds), "slow_seconds": self.slow_seconds,
+            "methods": None if self.methods is None else list(self.methods),
+        }
+
+    def draw(self, method):
+        """The fault for the next request, or None.  Called once per request, under the sandbox lock."""
+        if self.methods is not None and method not in self.methods:
+            return None
+        value = self._random.random()
+        if value >= self.rate:
+            return None
+        return self.kinds[min(int(value / self.rate * len(self.kinds)), len(self.kinds) - 1)]
+
+
+def fault_response(status, reason, what):
+    """The plain answer of an injected 502/503, like a proxy in front of the provider would give."""
+    text = "%d %s\n%s\n" % (status, reason, what)
+    return Response(status, text.encode("utf-8"), [("Content-Type", "text/plain; charset=utf-8")])
 
 
 def load_fixture(fixture):
@@ -277,9 +361,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(Response(400, str(exc).encode("utf-8"), [("Content-Type", "text/plain")]))
             return
-        request = self.server.sandbox.parse_request(self.command, self.path, self.headers, body, received)
-        response = self.server.sandbox.dispatch(request)
-        self._send(response)
+        sandbox = self.server.sandbox
+        request = sandbox.parse_request(self.command, self.path, self.headers, body, received)
+        response, delay = sandbox.dispatch(request)
+        # A slow answer is held here, outside the sandbox lock, so other requests go on.
+        if delay and not sandbox.hold(delay):
+            response = None  # the sandbox is stopping: the answer is dropped
+        if response is None:
+            self.close_connection = True  # no answer at all: the client sees the connection closed
+            return
+        try:
+            self._send(response)
+        except OSError:
+            self.close_connection = True  # the client has gone (it gave up waiting): nothing to report
 
     def _send(self, response):
         self.send_response(response.status)
@@ -294,9 +388,11 @@ class _Handler(BaseHTTPRequestHandler):
 class Sandbox:
     """A running simulated provider; see :func:`start_sandbox`."""
 
-    def __init__(self, provider, host, port, log_path):
+    def __init__(self, provider, host, port, log_path, fault_plan=None):
         self.provider = provider
         self.lock = threading.RLock()  # held around every provider call and log access
+        self._fault_plan = fault_plan  # a FaultPlan, or None: no faults
+        self._stopping = threading.Event()  # set by stop(): held slow answers give up
         self._log = []
         self._log_file = open(log_path, "a", encoding="utf-8") if log_path else None
         ipv6 = ":" in host
@@ -339,18 +435,41 @@ class Sandbox:
         return request
 
     def dispatch(self, request):
+        """Serve one request: ``(response, delay)``, the answer to send after ``delay`` seconds,
+        or ``(None, 0)`` when the connection is to be closed without an answer."""
         with self.lock:
-            try:
-                response = self.provider.handle(request)
-            except Exception:  # a simulator bug must show up in the test, not hang it
-                traceback.print_exc()
-                response = Response(500, b"sandbox internal error", [("Content-Type", "text/plain")])
+            plan = self._fault_plan
+            fault = plan.draw(request.method) if plan else None
+            if fault == "503-before":
+                response = fault_response(503, "Service Unavailable",
+                                          "injected fault 503-before: the request was not passed to the provider")
+            else:
+                try:
+                    response = self.provider.handle(request)
+                except Exception:  # a simulator bug must show up in the test, not hang it
+                    traceback.print_exc()
+                    response = Response(500, b"sandbox internal error", [("Content-Type", "text/plain")])
             entry = request.log_entry(response.status)
+            if fault:
+                entry["fault"] = fault
+                if fault == "503-before":
+                    entry["write"] = False  # the provider never saw it
             self._log.append(entry)
             if self._log_file:
                 self._log_file.write(json.dumps(entry) + "\n")
                 self._log_file.flush()
-        return response
+        if fault == "drop-after":
+            return None, 0
+        if fault == "502-after":
+            return fault_response(502, "Bad Gateway",
+                                  "injected fault 502-after: the provider acted, its answer was replaced"), 0
+        if fault == "slow-after":
+            return response, plan.slow_seconds
+        return response, 0
+
+    def hold(self, seconds):
+        """Wait before a slow answer; False when the sandbox is stopped meanwhile."""
+        return not self._stopping.wait(seconds)
 
     def requests(self):
         """Every request served so far, oldest first (copies)."""
@@ -361,15 +480,32 @@ class Sandbox:
         # An entry may say itself whether it wrote (every XML-RPC call is a POST).
         return [entry for entry in self.requests() if entry.get("write", entry["method"] in WRITE_METHODS)]
 
+    def faults(self):
+        """The entries of the requests that met an injected fault (copies)."""
+        return [entry for entry in self.requests() if entry.get("fault")]
+
     def clear_log(self):
         with self.lock:
             self._log.clear()
+
+    def set_faults(self, faults):
+        """Change fault injection while serving: a ``faults`` mapping as for :func:`start_sandbox`,
+        or None to turn it off.  A new plan draws from its seed again."""
+        plan = FaultPlan.from_settings(faults)
+        with self.lock:
+            self._fault_plan = plan
+
+    def fault_settings(self):
+        """The fault injection in force, with every default filled in; None when off."""
+        with self.lock:
+            return self._fault_plan.settings() if self._fault_plan else None
 
     def stop(self):
         """Stop serving, close every connection, free the port.  Safe to call twice."""
         if self._stopped:
             return
         self._stopped = True
+        self._stopping.set()
         self._server.shutdown()
         self._server.close_connections()
         self._server.server_close()
@@ -407,23 +543,41 @@ def match_route(routes, segments):
 
 
 def start_sandbox(provider, api_user=None, api_secret=None, fixture=None, time_scale=1.0,
-                  host="127.0.0.1", port=0, log_path=None, **options):
+                  host="127.0.0.1", port=0, log_path=None, faults=None, **options):
     """Start a simulated provider API on ``host:port`` (port 0: any free port).
 
     ``fixture`` is a dict or a JSON/YAML file path describing existing objects;
     ``time_scale`` multiplies every provider time window (0.05 turns a minute into 3 s);
-    ``log_path`` appends each served request as one JSON line; provider-specific
-    ``options`` (for example Rackspace ``limits``) go to the provider.
+    ``log_path`` appends each served request as one JSON line; ``faults`` turns on fault
+    injection (``{"rate": 0.2, "seed": 7, "kinds": [...], "slow_seconds": 2.0,
+    "methods": [...]}``, see :class:`FaultPlan`); provider-specific ``options`` (for
+    example Rackspace ``limits``) go to the provider.
     """
     if not time_scale or time_scale <= 0:
         raise ValueError("time_scale must be a positive number")
+    fault_plan = FaultPlan.from_settings(faults)
     ensure_loopback(host)
     provider_type = provider_class(provider)
     simulated = provider_type(
         api_user=api_user, api_secret=api_secret, fixture=load_fixture(fixture),
         time_scale=float(time_scale), **options,
     )
-    return Sandbox(simulated, host, port, log_path)
+    return Sandbox(simulated, host, port, log_path, fault_plan)
+
+
+def _faults_from_args(parser, args):
+    """The ``faults`` mapping the --fault-* options ask for; None without --fault-rate."""
+    given = {
+        key: value for key, value in (
+            ("seed", args.fault_seed), ("kinds", args.fault_kinds),
+            ("slow_seconds", args.fault_slow_seconds), ("methods", args.fault_methods),
+        ) if value is not None
+    }
+    if args.fault_rate is None:
+        if given:
+            parser.error("the --fault-* options need --fault-rate")
+        return None
+    return dict(given, rate=args.fault_rate)
 
 
 def main(argv=None):
@@ -443,7 +597,16 @@ def main(argv=None):
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="multiply provider time windows (default 1.0)")
     parser.add_argument("--pidfile", help="write the process id here while serving")
+    group = parser.add_argument_group("fault injection (see docs/sandbox.md)")
+    group.add_argument("--fault-rate", type=float,
+                       help="share of requests that meet an injected fault, 0 to 1 (default: no faults)")
+    group.add_argument("--fault-seed", type=int, help="seed of the fault draws (default 0)")
+    group.add_argument("--fault-kinds", help="comma-separated fault kinds (default all: %s)" % ",".join(FAULT_KINDS))
+    group.add_argument("--fault-slow-seconds", type=float,
+                       help="how long slow-after holds an answer (default %s)" % DEFAULT_SLOW_SECONDS)
+    group.add_argument("--fault-methods", help="comma-separated HTTP methods that may meet a fault (default all)")
     args = parser.parse_args(argv)
+    faults = _faults_from_args(parser, args)
 
     stop_requested = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -453,7 +616,7 @@ def main(argv=None):
         sandbox = start_sandbox(
             args.provider, api_user=args.api_user, api_secret=args.api_secret,
             fixture=args.fixture, time_scale=args.time_scale, host=args.host, port=args.port,
-            log_path=args.log,
+            log_path=args.log, faults=faults,
         )
     except (ValueError, OSError) as exc:
         print("sandbox: %s" % exc, file=sys.stderr)
@@ -463,6 +626,8 @@ def main(argv=None):
             with open(args.pidfile, "w", encoding="utf-8") as handle:
                 handle.write("%d\n" % os.getpid())
         print("sandbox %s listening on %s" % (args.provider, sandbox.url), flush=True)
+        if faults is not None:
+            print("sandbox %s injecting faults: %s" % (args.provider, json.dumps(sandbox.fault_settings())), flush=True)
         # Short waits keep the main thread responsive to signals.
         while not stop_requested.wait(0.5):
             pass
