@@ -25,8 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 USER, SECRET = "fault-user", "fault-Secret-1"
 PASSWORD = "Zq9!fault-pw"  # good enough for the password rules of all three providers
 TIMEOUT = 10
-SLOW = 0.5  # slow_seconds of the tests: well above GAVE_UP, the timeout of a client that gives up
-GAVE_UP = 0.1
+SLOW = 0.75  # slow_seconds of the tests: well above GAVE_UP, the timeout of a client that gives up
+GAVE_UP = 0.25  # still far longer than any other answer takes
 
 
 class RackspaceDriver:
@@ -160,6 +160,7 @@ SEEN = {"503-before": 503, "drop-after": "dropped", "502-after": 502, "slow-afte
 def test_each_kind_on_a_create(driver_type, kind):
     with started(driver_type, {"rate": 1, "kinds": [kind], "slow_seconds": SLOW}) as (sb, driver):
         assert outcome(driver.create, "newbie", timeout=GAVE_UP if kind == "slow-after" else TIMEOUT) == SEEN[kind]
+        wait_for_requests(sb, 1)
         entry, = sb.requests()
         assert entry["fault"] == kind
         acted = kind != "503-before"
@@ -186,7 +187,7 @@ def test_injected_502_and_503_are_short_plain_text(driver_type):
 
 @by_provider
 def test_a_slow_answer_comes_whole_after_slow_seconds_and_does_not_block_others(driver_type):
-    held = 0.6
+    held = 1.0
     with started(driver_type, {"rate": 1, "kinds": ["slow-after"], "slow_seconds": held}) as (sb, driver):
         late = {}
 
@@ -202,8 +203,8 @@ def test_a_slow_answer_comes_whole_after_slow_seconds_and_does_not_block_others(
         started_at = time.monotonic()
         assert all(driver.ok(driver.read()) for _attempt in range(3))
         assert driver.exists("late")
-        assert time.monotonic() - started_at < held / 2
-        assert thread.is_alive()
+        assert time.monotonic() - started_at < held
+        assert thread.is_alive()  # still held: the others did not wait for it
         thread.join(TIMEOUT)
         assert driver.ok(late["response"]) and late["response"].status_code == driver_type.created
         assert late["seconds"] >= held
@@ -255,12 +256,13 @@ def test_rate_zero_injects_nothing(driver_type):
 
 @by_provider
 def test_rate_one_faults_every_request_with_every_kind(driver_type):
-    with started(driver_type, {"rate": 1, "seed": 5, "slow_seconds": SLOW}) as (sb, driver):
-        seen = [outcome(driver.read, timeout=GAVE_UP) for _attempt in range(16)]
+    with started(driver_type, {"rate": 1, "seed": 3, "slow_seconds": SLOW}) as (sb, driver):
+        seen = [outcome(driver.read, timeout=GAVE_UP) for _attempt in range(8)]
+        wait_for_requests(sb, 8)
         kinds = [entry.get("fault") for entry in sb.requests()]
-        assert len(kinds) == 16 and set(kinds) == set(FAULT_KINDS)
+        assert len(kinds) == 8 and set(kinds) == set(FAULT_KINDS)  # seed 3: each kind at least once
         assert seen == [SEEN[kind] for kind in kinds]
-        assert len(sb.faults()) == 16
+        assert len(sb.faults()) == 8
 
 
 def expected_faults(seed, rate, kinds, count):
