@@ -233,7 +233,7 @@ def test_a_client_that_gave_up_on_a_slow_answer_leaves_no_traceback(capfd):
         connection.sendall(("GET /accounts/test-account123/email/example.com/usernames HTTP/1.1\r\n"
                             "Host: sandbox\r\nAuthorization: Basic %s\r\n\r\n" % credentials).encode("ascii"))
         wait_for_requests(sb, 1)
-        # close with a reset, as a client giving up does on a timeout: the late answer cannot be written
+        # the client gives up and closes with a reset, so that writing the late answer fails
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         connection.close()
         time.sleep(SLOW + 0.3)
