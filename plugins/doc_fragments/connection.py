@@ -70,9 +70,35 @@ options:
       - If not set, the value of the E(HOSTED_EXCHANGE_RETRY_BUDGET) environment variable is used.
     type: float
     default: 120.0
+  max_reads_per_minute:
+    description:
+      - The most reads (GET) the collection sends per O(rate_window) for this API user, so the provider's
+        rate limit never refuses one. Every module process on the controller that uses the same API user
+        shares this allowance (forks and parallel plays included).
+      - Defaults to the provider's documented limit - V(60) for O(provider=rackspace); no limit for hostway
+        and odin, whose limits are not documented. V(0) turns pacing of reads off.
+      - If not set, the value of the E(HOSTED_EXCHANGE_MAX_READS_PER_MINUTE) environment variable is used.
+    type: int
+  max_writes_per_minute:
+    description:
+      - The most writes (POST, PUT, DELETE) per O(rate_window) for this API user, like O(max_reads_per_minute).
+      - Defaults to V(30) for O(provider=rackspace); no limit for hostway and odin. V(0) turns pacing of writes off.
+      - If not set, the value of the E(HOSTED_EXCHANGE_MAX_WRITES_PER_MINUTE) environment variable is used.
+    type: int
+  rate_window:
+    description:
+      - The length in seconds of the provider's counting window for O(max_reads_per_minute) and
+        O(max_writes_per_minute). Keep V(60) for a real provider; a sandbox started with a time scale
+        counts in shorter windows (60 times the scale).
+      - If not set, the value of the E(HOSTED_EXCHANGE_RATE_WINDOW) environment variable is used.
+    type: float
+    default: 60.0
 requirements:
   - requests
 notes:
+  - Pacing happens per controller host. Runs on several hosts (or several AWX jobs) that share one API
+    user share the provider's limit too - give each its own API user or lower the limits accordingly;
+    a throttle answer is still waited out within O(retry_budget).
   - All modules of this collection belong to the action group C(mailops.hosted_exchange.hosted_exchange),
     so a play can set the connection options once with C(module_defaults).
 '''

@@ -13,7 +13,8 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner imp
 
 def run(client, params, check_mode):
     client.require_feature('activesync', 'activesync_service')
-    domain, name = params['domain'], params['mailbox']
+    domain = client.check_domain(params['domain'])
+    name = client.check_name(params['mailbox'])
     warnings = []
     try:
         info = client.get_activesync(domain, name)

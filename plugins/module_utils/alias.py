@@ -14,43 +14,59 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model impo
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 
-def wanted_addresses(aliases):
-    """Lower-cased, de-duplicated, in the order given; each must look like local@domain."""
+def wanted_addresses(client, aliases):
+    """Lower-cased, de-duplicated, in the order given; each checked as an address before any request."""
     seen = []
     for alias in aliases:
-        address = (alias or '').strip().lower()
-        local, _sep, domain = address.partition('@')
-        if not local or '.' not in domain or '@' in domain or ' ' in address:
-            raise InvalidInputError('%r is not an e-mail address (expected local@domain)' % alias)
+        address = client.check_address(alias, 'alias')
         if address not in seen:
             seen.append(address)
     return seen
 
 
+def plan(client, domain, name, record, wanted, state, exclusive):
+    """(to_add, to_remove, warnings) for one mailbox's aliases; refuses, before any write, what cannot be done."""
+    address = mailbox_address(name, domain)
+    primary, current = record['primary_address'], record['aliases']
+    protected = set(client.protected_addresses(domain, name)) | set([primary])
+    warnings = []
+    if state == 'present':
+        to_add = [alias for alias in wanted if alias not in current and alias != primary]
+        to_remove = []
+        if exclusive:
+            kept = [alias for alias in current if alias not in wanted and alias in protected]
+            if kept:
+                warnings.append('%s kept on %s: provider %s finds the mailbox by it' % (', '.join(kept), address,
+                                                                                      client.name))
+            to_remove = [alias for alias in current if alias not in wanted and alias not in protected]
+    else:
+        refused = [alias for alias in wanted if alias in protected]
+        if refused:
+            raise InvalidInputError('%s cannot be removed: %s' % (', '.join(refused), 'it is the primary address'
+                                    if refused == [primary] else 'the collection finds the mailbox by it'),
+                                    provider=client.name, obj=address)
+        to_add, to_remove = [], [alias for alias in wanted if alias in current]
+    return to_add, to_remove, warnings
+
+
 def run(client, params, check_mode):
     client.require_feature('alias', 'mailbox_alias')
-    domain, name = params['domain'], params['mailbox']
+    domain = client.check_domain(params['domain'])
+    name = client.check_name(params['mailbox'])
     address = mailbox_address(name, domain)
-    wanted = wanted_addresses(params['aliases'])
+    wanted = wanted_addresses(client, params['aliases'])
     if params['exclusive'] and params['state'] == 'absent':
         raise InvalidInputError('exclusive=true only applies to state=present')
 
     warnings = []
-    record = client.get_mailbox(domain, name)
+    record = client.get_mailbox(domain, name, need=('aliases', 'primary_address'))
     if record is None:
         assume_created_in_check_mode(check_mode, NotFoundError('mailbox does not exist', provider=client.name, obj=address),
                                      warnings)
         record = {'primary_address': address, 'aliases': []}
+    to_add, to_remove, notes = plan(client, domain, name, record, wanted, params['state'], params['exclusive'])
+    warnings.extend(notes)
     primary, current = record['primary_address'], record['aliases']
-
-    if params['state'] == 'present':
-        to_add = [alias for alias in wanted if alias not in current and alias != primary]
-        to_remove = [alias for alias in current if alias not in wanted] if params['exclusive'] else []
-    else:
-        if primary in wanted:
-            raise InvalidInputError('%s is the primary address and cannot be removed' % primary,
-                                    provider=client.name, obj=address)
-        to_add, to_remove = [], [alias for alias in wanted if alias in current]
 
     if not check_mode:
         for alias in to_add:

@@ -33,6 +33,9 @@ def connection_argument_spec():
         timeout=dict(type='float', default=30.0, fallback=_env('TIMEOUT')),
         retries=dict(type='int', default=5, fallback=_env('RETRIES')),
         retry_budget=dict(type='float', default=120.0, fallback=_env('RETRY_BUDGET')),
+        max_reads_per_minute=dict(type='int', fallback=_env('MAX_READS_PER_MINUTE')),
+        max_writes_per_minute=dict(type='int', fallback=_env('MAX_WRITES_PER_MINUTE')),
+        rate_window=dict(type='float', default=60.0, fallback=_env('RATE_WINDOW')),
     )
 
 

@@ -55,6 +55,10 @@ class NotFoundError(HostedExchangeError):
     """The object the task names does not exist at the provider."""
 
 
+class UnknownScopeError(HostedExchangeError):
+    """The customer, account, subscription or domain itself is unknown: never read as "absent"."""
+
+
 class AuthError(HostedExchangeError):
     """The provider refused the credentials or the permission (not retried)."""
 

@@ -30,10 +30,10 @@ def run(client, params, check_mode):
     if unsupported:
         raise NotSupportedError('mailbox_info include=%s is not supported by provider %s'
                                 % (','.join(unsupported), client.name))
-    domain = params['domain']
+    domain = client.check_domain(params['domain'])
 
     if params.get('name'):
-        record = client.get_mailbox(domain, params['name'])
+        record = client.get_mailbox(domain, client.check_name(params['name']))
         records = [record] if record is not None else []
         if params.get('enabled') is not None:
             records = [r for r in records if r.get('enabled') == params['enabled']]
@@ -55,4 +55,4 @@ def run(client, params, check_mode):
     if params.get('sort_by'):
         key = params['sort_by']
         records.sort(key=lambda r: (r.get(key) is None, r.get(key)), reverse=params.get('sort_order') == 'desc')
-    return Outcome(False, {'mailboxes': records, 'count': len(records)})
+    return Outcome(False, {'mailboxes': records, 'count': len(records), 'capabilities': client.capabilities()})

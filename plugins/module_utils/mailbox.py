@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     InvalidInputError,
+    NotFoundError,
     NotSupportedError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
@@ -23,20 +24,72 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner imp
 
 # Options that only shape how a provider creates a mailbox; never compared after creation.
 CREATE_OPTIONS = ('login', 'service_user_id')
+# Fields whose reading costs a provider an extra request; read only when the task manages them.
+COSTLY_FIELDS = frozenset(('forwarding_address',))
+ADDRESS_OPTIONS = ('primary_address', 'forwarding_address')
+
+
+def mailbox_option_spec():
+    """The argument spec of a mailbox's settings, shared by exchange_mailbox and mailbox_roster entries."""
+    spec = dict((field, dict(type={'bool': 'bool', 'int': 'int'}.get(kind, 'str')))
+                for field, kind in MAILBOX_FIELDS.items())
+    spec.update(login=dict(type='str'), service_user_id=dict(type='int'))
+    return spec
 
 
 def desired_fields(params):
     return dict((field, params.get(field)) for field in MAILBOX_FIELDS if params.get(field) is not None)
 
 
+def check_fields(client, fields, obj=None):
+    """The static checks of a mailbox's options, made before any request: sizes and addresses."""
+    if fields.get('size') is not None and fields['size'] <= 0:
+        raise InvalidInputError('size must be a positive number of megabytes, not %s' % fields['size'], obj=obj)
+    checked = dict(fields)
+    for option in ADDRESS_OPTIONS:
+        # An empty forwarding address turns forwarding off.
+        if fields.get(option):
+            checked[option] = client.check_address(fields[option], option)
+    return checked
+
+
+def compare(field, current, wanted):
+    """Whether a mailbox field (or the activesync switch of disable_changes) already has the wanted value."""
+    kind = 'bool' if field == 'activesync' else MAILBOX_FIELDS.get(field, 'text')
+    return normalize(kind, current) == normalize(kind, wanted)
+
+
+def disable_plan(client, before, desired, obj):
+    """The changes that cut access (the provider's disable_changes), checked against what the task also sets."""
+    if not client.disable_changes:
+        raise NotSupportedError('state=disabled is not supported by provider %s: its API cannot cut a mailbox\'s '
+                                'access (%s stay possible)' % (client.name, ', '.join(client.access_kept_when_disabled)),
+                                provider=client.name, obj=obj)
+    clashing = sorted(field for field, value in client.disable_changes.items()
+                      if field in desired and not compare(field, desired[field], value))
+    if clashing:
+        raise InvalidInputError('state=disabled sets %s; the task asks otherwise' % ', '.join(clashing),
+                                provider=client.name, obj=obj)
+    if before is None:
+        return {}
+    return dict((field, value) for field, value in sorted(client.disable_changes.items())
+                if not compare(field, before.get(field), value))
+
+
 def run(client, params, check_mode):
+    domain = client.check_domain(params['domain'])
+    name = client.check_name(params['name'])
     client.reject_unsupported(params, list(MAILBOX_FIELDS) + list(CREATE_OPTIONS), client.mailbox_options)
-    domain, name = params['domain'], params['name']
     address = mailbox_address(name, domain)
-    if params.get('size') is not None and params['size'] <= 0:
-        raise InvalidInputError('size must be a positive number of megabytes, not %s' % params['size'], obj=address)
+    desired = check_fields(client, desired_fields(params), address)
+    password = params.get('password')
+    if password and params['state'] != 'absent':
+        client.check_password(password, name, domain, desired.get('display_name'))
+    if params['state'] == 'disabled':
+        disable_plan(client, None, desired, address)
     header = 'mailbox %s (%s)' % (address, client.name)
-    before = client.get_mailbox(domain, name)
+    need = (set(MAILBOX_FIELDS) - COSTLY_FIELDS) | set(desired) | set(client.disable_changes)
+    before = client.get_mailbox(domain, name, need=need)
 
     if params['state'] == 'absent':
         if before is None:
@@ -46,41 +99,52 @@ def run(client, params, check_mode):
         return Outcome(True, {'mailbox': {}}, dict(pick(before, ('address', 'display_name')), state='present'),
                        {'state': 'absent'}, header)
 
-    desired = desired_fields(params)
-    password = params.get('password')
     if before is None:
-        return _create(client, params, check_mode, desired, header)
+        if params['state'] == 'disabled':
+            raise NotFoundError('cannot disable it: the mailbox does not exist', provider=client.name, obj=address)
+        return _create(client, params, check_mode, desired, header, need)
 
     changes = changed_fields(before, desired)
     immutable = sorted(set(changes) & client.update_immutable)
     if immutable:
         raise NotSupportedError('cannot change %s of an existing mailbox' % ', '.join(immutable),
                                 provider=client.name, obj=address)
+    warnings = []
+    result = {}
+    if params['state'] == 'disabled':
+        changes.update(disable_plan(client, before, desired, address))
+        desired = dict(desired, **client.disable_changes)
+        result['access_kept'] = list(client.access_kept_when_disabled)
+        if client.access_kept_when_disabled:
+            warnings.append('%s: provider %s cannot cut %s through its API' % (
+                address, client.name, '; '.join(client.access_kept_when_disabled)))
     set_password = password if password and params['update_password'] == 'always' else None
     if set_password and not client.password_updatable:
         raise NotSupportedError('cannot change the password of an existing mailbox (use update_password=on_create)',
                                 provider=client.name, obj=address)
     predicted = dict(before)
     for field, value in changes.items():
-        predicted[field] = normalize(MAILBOX_FIELDS[field], value)
+        predicted[field] = normalize('bool' if field == 'activesync' else MAILBOX_FIELDS[field], value)
     changed = bool(changes) or set_password is not None
     mailbox = before
     if changed:
         mailbox = predicted
         if not check_mode:
             client.update_mailbox(domain, name, changes, set_password, before)
-            mailbox = client.get_mailbox(domain, name) or predicted
+            mailbox = client.get_mailbox(domain, name, need=need) or predicted
 
     managed = sorted(desired)
+    state = 'disabled' if params['state'] == 'disabled' else 'present'
     diff_before = dict(pick(before, managed), state='present')
-    diff_after = dict(pick(predicted, managed), state='present')
+    diff_after = dict(pick(predicted, managed), state=state)
     if set_password:
         diff_before['password'], diff_after['password'] = PASSWORD_BEFORE, PASSWORD_AFTER
-    return Outcome(changed, {'mailbox': mailbox}, diff_before, diff_after, header)
+    result['mailbox'] = mailbox
+    return Outcome(changed, result, diff_before, diff_after, header, warnings)
 
 
-def _create(client, params, check_mode, desired, header):
-    domain, name = params['domain'], params['name']
+def _create(client, params, check_mode, desired, header, need):
+    domain, name = client.check_domain(params['domain']), params['name']
     missing = [option for option in client.create_requires if params.get(option) in (None, '')]
     if missing:
         raise InvalidInputError('creating a mailbox needs %s' % ', '.join(missing),
@@ -90,7 +154,7 @@ def _create(client, params, check_mode, desired, header):
     mailbox = predicted
     if not check_mode:
         client.create_mailbox(domain, name, dict(desired, **create_options), params.get('password'))
-        mailbox = client.get_mailbox(domain, name) or predicted
+        mailbox = client.get_mailbox(domain, name, need=need) or predicted
     diff_after = dict(desired, state='present')
     if params.get('password'):
         diff_after['password'] = PASSWORD_AFTER

@@ -23,18 +23,39 @@ def from_rights(rights):
     return next(iter(rights)) if rights else None
 
 
-def grantee_address(grantee, domain):
-    """A bare name means a mailbox of the same domain."""
-    grantee = grantee.strip().lower()
-    return grantee if '@' in grantee else mailbox_address(grantee, domain)
+def find_grant(client, domain, permissions, grantee_address):
+    """(grantee, current permission) of the grantee's mailbox in a permission list.
+
+    Grants are matched by the grantee's mailbox, not by the text of an address: the list is
+    tried by address first (no read), then the grantee is resolved to its mailbox (one read)
+    and matched by identity. grantee is None when no mailbox of this account has the address.
+    """
+    for entry in permissions:
+        if entry['grantee'] == grantee_address:
+            return {'key': entry['key'], 'address': entry['grantee']}, entry['permission']
+    grantee = client.resolve_grantee(domain, grantee_address)
+    if grantee is None:
+        return None, None
+    current = next((entry['permission'] for entry in permissions if entry['key'] == grantee['key']), None)
+    return grantee, current
+
+
+def wanted_permission(current, permission, state, exact=True):
+    """The permission a grantee should hold: exactly permission, at least permission, or what is left after a revoke."""
+    have = RIGHTS.get(current, set())
+    asked = RIGHTS[permission] if permission else RIGHTS['both']
+    if state == 'absent':
+        return from_rights(have - asked)
+    return from_rights(asked if exact else have | asked)
 
 
 def run(client, params, check_mode):
     client.require_feature('permission', 'mailbox_permission')
-    domain, name = params['domain'], params['mailbox']
+    domain = client.check_domain(params['domain'])
+    name = client.check_name(params['mailbox'])
     owner = mailbox_address(name, domain)
-    grantee = grantee_address(params['grantee'], domain)
-    if grantee == owner:
+    grantee_address = client.check_grantee(params['grantee'], domain)
+    if grantee_address == owner:
         raise InvalidInputError('a mailbox cannot be its own grantee', provider=client.name, obj=owner)
 
     warnings = []
@@ -43,29 +64,27 @@ def run(client, params, check_mode):
     except NotFoundError as exc:
         assume_created_in_check_mode(check_mode, exc, warnings)
         permissions = []
-    current = next((entry['permission'] for entry in permissions if entry['grantee'] == grantee), None)
-    have = RIGHTS.get(current, set())
-    asked = RIGHTS[params['permission']] if params.get('permission') else RIGHTS['both']
-    if params['state'] == 'present':
-        wanted = from_rights(asked)
-    else:
-        wanted = from_rights(have - asked)
-
+    grantee, current = find_grant(client, domain, permissions, grantee_address)
+    wanted = wanted_permission(current, params.get('permission'), params['state'])
     changed = wanted != current
-    # A grant to someone not yet on the list: make sure the grantee exists, in check mode too.
-    if changed and current is None and not client.grantee_exists(domain, grantee):
+    if grantee is None and changed:
+        # A grant to a mailbox that does not exist: an error, unless an earlier task of this check run creates it.
         assume_created_in_check_mode(
-            check_mode, NotFoundError('grantee %s does not exist' % grantee, provider=client.name, obj=owner), warnings)
+            check_mode, NotFoundError('grantee %s does not exist' % grantee_address, provider=client.name, obj=owner),
+            warnings)
+    shown = grantee['address'] if grantee else grantee_address
     if changed and not check_mode:
         if wanted is None:
             client.revoke_permission(domain, name, grantee, current)
         else:
             client.set_permission(domain, name, grantee, wanted, current)
 
-    others = [entry for entry in permissions if entry['grantee'] != grantee]
-    after = sorted(others + ([{'grantee': grantee, 'permission': wanted}] if wanted else []),
+    key = grantee['key'] if grantee else None
+    others = [dict(grantee=entry['grantee'], permission=entry['permission']) for entry in permissions
+              if key is None or entry['key'] != key]
+    after = sorted(others + ([{'grantee': shown, 'permission': wanted}] if wanted else []),
                    key=lambda entry: entry['grantee'])
-    result = {'permission': wanted, 'grantee': grantee, 'permissions': after}
-    return Outcome(changed, result, {'grantee': grantee, 'permission': current},
-                   {'grantee': grantee, 'permission': wanted}, 'permissions on %s (%s)' % (owner, client.name),
+    result = {'permission': wanted, 'grantee': shown, 'permissions': after}
+    return Outcome(changed, result, {'grantee': shown, 'permission': current},
+                   {'grantee': shown, 'permission': wanted}, 'permissions on %s (%s)' % (owner, client.name),
                    warnings)

@@ -11,6 +11,8 @@ current state, plans the difference and applies it only outside check mode, so t
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.clients import make_client
@@ -26,12 +28,17 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport 
 
 
 class Outcome(object):
-    """What a resource decided: changed, the values to return, and the diff (before/after)."""
+    """What a resource decided: changed, the values to return, and the diff (before/after).
 
-    def __init__(self, changed, result, before=None, after=None, header=None, warnings=None):
+    ``failure``: a message when the task as a whole failed after doing what it could (the
+    roster's failed entries); the result is still returned with it.
+    """
+
+    def __init__(self, changed, result, before=None, after=None, header=None, warnings=None, failure=None):
         self.changed = changed
         self.result = result
         self.warnings = warnings or []
+        self.failure = failure
         self.diff = None
         if before is not None or after is not None:
             self.diff = {'before': before or {}, 'after': after or {}}
@@ -55,6 +62,17 @@ def scrub(text, secrets):
     return text
 
 
+def scrub_all(value, secrets):
+    """A result with every secret replaced, however deep it sits."""
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return dict((key, scrub_all(item, secrets)) for key, item in value.items())
+    if isinstance(value, list):
+        return [scrub_all(item, secrets) for item in value]
+    return value
+
+
 def run_module(resource, argument_spec, **module_kwargs):
     spec = connection_argument_spec()
     spec.update(argument_spec)
@@ -62,17 +80,26 @@ def run_module(resource, argument_spec, **module_kwargs):
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     client = None
+    secrets = secrets_of(module.params)
     try:
         client = make_client(module.params)
         outcome = resource(client, module.params, module.check_mode)
     except HostedExchangeError as exc:
-        module.fail_json(msg=scrub(str(exc), secrets_of(module.params)), **exc.details())
+        module.fail_json(msg=scrub(str(exc), secrets), **exc.details())
+    except Exception as exc:  # pylint: disable=broad-except
+        # A defect, or an answer no check foresaw: still a failure that says what happened, never a crash.
+        module.fail_json(msg=scrub('%s: unexpected %s (%s); this is a defect of the collection: please report it '
+                                   'with the output of -vvv' % (module.params.get('provider'), type(exc).__name__,
+                                                                 str(exc)[:200]), secrets),
+                         exception=scrub(traceback.format_exc(), secrets))
     finally:
         if client is not None:
             client.close()
     for warning in outcome.warnings:
-        module.warn(warning)
-    result = dict(outcome.result, changed=outcome.changed)
+        module.warn(scrub(warning, secrets))
+    result = dict(scrub_all(outcome.result, secrets), changed=outcome.changed)
     if module._diff and outcome.diff is not None:
-        result['diff'] = outcome.diff
+        result['diff'] = scrub_all(outcome.diff, secrets)
+    if outcome.failure:
+        module.fail_json(msg=scrub(outcome.failure, secrets), **result)
     module.exit_json(**result)

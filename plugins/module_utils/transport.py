@@ -1,27 +1,33 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Mailops Engineering
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One HTTP session per module run: timeouts, TLS, retry with backoff, throttle waits.
+"""One HTTP session per module run: timeouts, TLS, pacing, retry with backoff, throttle waits.
 
 The retry policy in one place:
-- a throttle answer (the provider client recognises it) was not executed, so any
-  request is re-sent once the backoff has waited it out, within the time budget;
-- a transient failure (connection error, timeout, 502/503/504) of a read is re-sent
-  up to ``retries`` times within the same budget;
+- a throttle answer (the provider client recognises it, or HTTP 429) was not executed, so
+  any request is re-sent once the backoff (or the 429's Retry-After) has waited it out,
+  within the time budget;
+- a transient failure (connection error, timeout, an answer cut off mid-body, HTTP 500 or
+  502-504) of a read is re-sent up to ``retries`` times within the same budget;
 - a transient failure of an idempotent write (one that sets fields to values) likewise;
 - a transient failure of any other write is ambiguous: it may have taken effect. It is never
   blindly re-sent: the caller's ``confirm`` read-back decides. If the write took effect,
   the request counts as done; if not, it is sent again; with no ``confirm`` it fails.
+
+Redirects are never followed here: a provider client that expects them follows them itself
+after checking the target is the API's own origin, so credentials never leave it.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import email.utils
 import random
 import time
 import traceback
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
+    InvalidInputError,
     ProviderError,
     RetryExhaustedError,
 )
@@ -36,7 +42,8 @@ except ImportError:
 
 USER_AGENT = 'mailops.hosted_exchange Ansible collection'
 SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
-TRANSIENT_STATUSES = (502, 503, 504)
+TRANSIENT_STATUSES = (500, 502, 503, 504)
+TOO_MANY_REQUESTS = 429
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 
@@ -54,7 +61,7 @@ class Transport(object):
     """HTTP for one provider client; knows nothing of any provider's payloads."""
 
     def __init__(self, provider, timeout=30.0, validate_certs=True, retries=5, retry_budget=120.0,
-                 is_throttle=None, sign=None, sleep=time.sleep, clock=time.monotonic, session=None):
+                 is_throttle=None, sign=None, sleep=time.sleep, clock=time.monotonic, session=None, pacer=None):
         self.provider = provider
         self.timeout = timeout
         self.validate_certs = validate_certs
@@ -65,41 +72,49 @@ class Transport(object):
         self.sign = sign
         self.sleep = sleep
         self.clock = clock
+        # Keeps the client inside the provider's rate limits (pacing.Pacer), or None.
+        self.pacer = pacer
         self.session = session if session is not None else requests.Session()
         self.session.headers['User-Agent'] = USER_AGENT
 
-    def request(self, method, url, obj=None, confirm=None, idempotent=False, headers=None, **kwargs):
+    def request(self, method, url, obj=None, confirm=None, idempotent=False, headers=None, kind=None, **kwargs):
         """Send one request under the retry policy; return the final response (any status) or CONFIRMED.
 
         ``obj`` names what the request is about, for error messages. ``confirm`` is a
         read-back for writes: called after an ambiguous failure, it returns True when
         the write is found to have taken effect. ``idempotent`` marks a write that may be
-        re-sent like a read (setting fields to values).
+        re-sent like a read (setting fields to values). ``kind`` ('read' or 'write', by
+        default from the method) is what the pacer counts it as.
         """
         method = method.upper()
+        kind = kind or ('read' if method in SAFE_METHODS else 'write')
+        kwargs.setdefault('allow_redirects', False)
         started = self.clock()
         transient_failures = 0
         throttles = 0
         while True:
+            if self.pacer is not None:
+                self.pacer.acquire(kind)
             response, failure = self._send(method, url, headers, kwargs)
-            if response is not None and self.is_throttle(response):
-                reason = 'throttled by the provider (HTTP %s)' % response.status_code
-                delay = backoff_delay(throttles)
+            status = getattr(response, 'status_code', None)
+            if response is not None and (status == TOO_MANY_REQUESTS or self.is_throttle(response)):
+                reason = 'throttled by the provider (HTTP %s)' % status
+                delay = retry_after(response)
+                if delay is None:
+                    delay = backoff_delay(throttles)
                 throttles += 1
-            elif failure is not None or response.status_code in TRANSIENT_STATUSES:
-                reason = failure or 'transient HTTP %s' % response.status_code
+            elif failure is not None or status in TRANSIENT_STATUSES:
+                reason = failure or 'transient HTTP %s' % status
                 if method not in SAFE_METHODS and not idempotent:
                     if confirm is None:
                         raise RetryExhaustedError(
                             '%s %s failed ambiguously (%s) and cannot be verified, so it was not re-sent'
-                            % (method, obj or 'request', reason), provider=self.provider, obj=obj,
-                            status=getattr(response, 'status_code', None))
+                            % (method, obj or 'request', reason), provider=self.provider, obj=obj, status=status)
                     if confirm():
                         return CONFIRMED
                 if transient_failures >= self.retries:
-                    raise RetryExhaustedError(
-                        'gave up after %d retries: %s' % (transient_failures, reason),
-                        provider=self.provider, obj=obj, status=getattr(response, 'status_code', None))
+                    raise RetryExhaustedError('gave up after %d retries: %s' % (transient_failures, reason),
+                                              provider=self.provider, obj=obj, status=status)
                 delay = backoff_delay(transient_failures)
                 transient_failures += 1
             else:
@@ -107,7 +122,7 @@ class Transport(object):
             if self.clock() - started + delay > self.retry_budget:
                 raise RetryExhaustedError(
                     'retry/throttle budget of %s seconds exhausted: %s' % (self.retry_budget, reason),
-                    provider=self.provider, obj=obj, status=getattr(response, 'status_code', None))
+                    provider=self.provider, obj=obj, status=status)
             self.sleep(delay)
 
     def _send(self, method, url, headers, kwargs):
@@ -123,10 +138,18 @@ class Transport(object):
             raise ProviderError(
                 'TLS verification failed for %s (set validate_certs=false only for a trusted test endpoint)'
                 % _origin(url), provider=self.provider)
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema, requests.exceptions.URLRequired, ValueError, UnicodeError):
+            raise InvalidInputError('api_url %s is not a usable http(s) URL (for example https://api.example.com)'
+                                    % _origin(url), provider=self.provider)
         except requests.exceptions.Timeout:
             return None, 'timed out after %s seconds' % self.timeout
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            return None, 'the answer from %s was cut off or garbled' % _origin(url)
         except requests.exceptions.ConnectionError:
             return None, 'could not connect to %s' % _origin(url)
+        except requests.exceptions.RequestException as exc:
+            return None, 'HTTP failure talking to %s (%s)' % (_origin(url), type(exc).__name__)
         return response, None
 
     def close(self):
@@ -134,7 +157,25 @@ class Transport(object):
 
 
 def _origin(url):
-    """scheme://host:port of a URL: enough to say where, never a query string or credentials."""
-    scheme, _sep, rest = url.partition('://')
-    host = rest.split('/', 1)[0].rsplit('@', 1)[-1]
+    """scheme://host:port of a URL: enough to say where, never a path, query string or credentials."""
+    scheme, sep, rest = str(url).partition('://')
+    if not sep:
+        return repr(str(url).split('/', 1)[0][:80])
+    host = rest.split('/', 1)[0].split('?', 1)[0].rsplit('@', 1)[-1]
     return '%s://%s' % (scheme, host)
+
+
+def retry_after(response):
+    """Seconds a 429/503 answer asks to wait (Retry-After: seconds or an HTTP date), or None."""
+    value = (response.headers.get('Retry-After') or '').strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -25,20 +25,31 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - The mailbox name, the part of its primary address before the C(@).
+      - The mailbox name, the part of its address before the C(@).
+      - 1 to 64 letters, digits, C(.), C(_) or C(-), starting with a letter or digit, without C(..) or
+        a final C(.). Anything else fails before any request.
     type: str
     required: true
   domain:
     description:
-      - The domain the mailbox belongs to.
+      - The domain the mailbox belongs to. It must be a domain of the O(account); an unknown domain is
+        an error (in check mode too), never read as "no such mailbox".
     type: str
     required: true
   state:
     description:
       - V(present) creates the mailbox if needed and sets the options given.
-      - V(absent) deletes the mailbox and all its contents permanently.
+      - V(absent) deletes the mailbox and all its contents permanently. A mailbox that does not exist
+        is no change, but an unknown domain or account is an error.
+      - V(disabled) keeps the mailbox and its contents and cuts every access the provider's API can cut,
+        together with the other options given (for example O(forwarding_address)) - the offboarding step
+        before removal. The mailbox must exist. What stays possible is returned as RV(access_kept) and
+        named in a warning.
+      - V(disabled) per provider - rackspace sets O(enabled=false); odin switches O(owa), O(mapi), O(imap4),
+        O(pop3) and ActiveSync off (the service user keeps its login); hostway cannot cut any access through
+        its API, so the task fails before any request.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, disabled]
     default: present
   display_name:
     description:
@@ -57,6 +68,9 @@ options:
     description:
       - V(on_create) sets O(password) only when the mailbox is created.
       - V(always) sets it on every run, which therefore always reports C(changed).
+      - V(always) per provider - rackspace sets it again each run; hostway refuses a password used before
+        (the second run with the same password fails with Hostway's message, so give a new one each time);
+        odin cannot change a password after creation, so V(always) fails on an existing mailbox.
     type: str
     choices: [on_create, always]
     default: on_create
@@ -65,6 +79,8 @@ options:
       - Mailbox size (quota) in megabytes.
       - Needed to create a mailbox on Rackspace.
       - Providers - rackspace, odin (converted to kilobytes exactly; needed to create a mailbox).
+      - An Odin mailbox whose limit is not a whole number of megabytes reads back as the exact fraction
+        (for example V(1536.0009765625)) in RV(mailbox.size) and in diffs, so any whole V(size) is a change there.
     type: int
   enabled:
     description:
@@ -232,6 +248,13 @@ EXAMPLES = r'''
     forwarding_address: manager@example.com
     save_forwarded_email: true
 
+- name: Offboard a leaver on any provider - cut every access the API can cut, keep the mail
+  mailops.hosted_exchange.exchange_mailbox:
+    domain: example.com
+    name: pat.jones
+    state: disabled
+  register: leaver
+
 - name: Remove the mailbox later
   mailops.hosted_exchange.exchange_mailbox:
     domain: example.com
@@ -301,13 +324,20 @@ mailbox:
       type: bool
       returned: when present
     size:
-      description: Mailbox size in megabytes.
-      type: int
+      description: Mailbox size in megabytes (a float on odin when the limit is not whole megabytes).
+      type: raw
       returned: when present
     current_usage:
       description: Space used, in megabytes, where the provider reports it.
       type: int
       returned: when present and reported by the provider
+access_kept:
+  description:
+    - With O(state=disabled), what the mailbox can still do because the provider's API cannot cut it.
+  returned: when O(state=disabled)
+  type: list
+  elements: str
+  sample: ["the service user itself (its login and password cannot be changed through the API)"]
 diff:
   description: Before and after of only the options the task sets, plus C(state); a password shows as a marker.
   returned: in diff mode
@@ -317,7 +347,7 @@ diff:
     after: {display_name: Alex J. Smith, state: present}
 '''
 
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.mailbox import run
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.mailbox import mailbox_option_spec, run
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import run_module
 
 
@@ -325,42 +355,11 @@ def main():
     argument_spec = dict(
         name=dict(type='str', required=True),
         domain=dict(type='str', required=True),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        display_name=dict(type='str'),
+        state=dict(type='str', default='present', choices=['present', 'absent', 'disabled']),
         password=dict(type='str', no_log=True),
         update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
-        size=dict(type='int'),
-        enabled=dict(type='bool'),
-        hidden=dict(type='bool'),
-        public_folder_admin=dict(type='bool'),
-        directory_visible=dict(type='bool'),
-        forwarding_address=dict(type='str'),
-        save_forwarded_email=dict(type='bool'),
-        first_name=dict(type='str'),
-        last_name=dict(type='str'),
-        job_title=dict(type='str'),
-        company=dict(type='str'),
-        department=dict(type='str'),
-        business_phone=dict(type='str'),
-        home_phone=dict(type='str'),
-        mobile_phone=dict(type='str'),
-        fax=dict(type='str'),
-        pager=dict(type='str'),
-        street=dict(type='str'),
-        city=dict(type='str'),
-        state_province=dict(type='str'),
-        postal_code=dict(type='str'),
-        country=dict(type='str'),
-        notes=dict(type='str'),
-        custom_id=dict(type='str'),
-        primary_address=dict(type='str'),
-        owa=dict(type='bool'),
-        mapi=dict(type='bool'),
-        imap4=dict(type='bool'),
-        pop3=dict(type='bool'),
-        login=dict(type='str'),
-        service_user_id=dict(type='int'),
     )
+    argument_spec.update(mailbox_option_spec())
     run_module(run, argument_spec, mutually_exclusive=[('login', 'service_user_id')])
 
 

@@ -57,8 +57,9 @@ def test_mailbox_rhythm_create_rerun_check_apply_remove(run_playbook, hostway_sa
     assert result["diff"]["before"] == {"state": "absent"}
     assert result["diff"]["after"]["password"] == "<changed>"
     # create: exchange 404, username 404 (absent, not another kind), PUT, the result's GET
-    assert calls(sb) == [("GET", "usernames/alex/exchange"), ("GET", "usernames/alex"),
+    assert calls(sb) == [("GET", "usernames/alex/exchange"), ("GET", "usernames"),
                          ("PUT", "usernames/alex/exchange"), ("GET", "usernames/alex/exchange")]
+    assert sb.requests()[1]["query"] == {"filterUsername": "alex", "page": "1", "pageSize": "1"}
     assert body(sb.writes()[0]) == {"displayName": "Alex Smith", "firstName": "Alex", "department": "Finance",
                                     "title": "Dev", "password": PASSWORD}
     assert PASSWORD not in created.stdout + created.stderr

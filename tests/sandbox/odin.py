@@ -445,6 +445,14 @@ def get_mailboxes(state, args):
     return entries
 
 
+def get_domain_list(state, args):
+    """pem.getDomainList (inferred from public clients that call it with subscription_id): the subscription's
+    domains as [{domain_id, domain_name}]."""
+    check_args(args, "pem.getDomainList", required=("subscription_id",))
+    subscription = state.subscription(int_arg(args, "subscription_id"))
+    return [{"domain_id": index + 1, "domain_name": domain} for index, domain in enumerate(subscription.domains)]
+
+
 def get_mailbox_by_email_address(state, args):
     check_args(args, "pem.exchange.getMailboxByEmailAddress", required=("email_address",))
     address = str_arg(args, "email_address")
@@ -646,6 +654,7 @@ METHODS = {
     "pem.exchange.getMailboxInfo": (get_mailbox_info, False),
     "pem.exchange.getMailboxes": (get_mailboxes, False),
     "pem.exchange.getMailboxByEmailAddress": (get_mailbox_by_email_address, False),
+    "pem.getDomainList": (get_domain_list, False),
     "pem.exchange.modifyMailbox": (modify_mailbox, True),
     "pem.exchange.changePrimaryEmailAddress": (change_primary_email_address, True),
     "pem.exchange.removeMailbox": (remove_mailbox, True),

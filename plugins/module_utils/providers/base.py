@@ -7,15 +7,22 @@ Mailboxes are named by (domain, name); a client that addresses them otherwise (O
 numeric ids) resolves that itself. Records are dicts of model.MAILBOX_FIELDS plus the
 read-only keys name, domain, address, aliases, activesync, ...; a client never calls
 exit_json and never returns a secret.
+
+What a provider can do is said here, once, by each client's class attributes; modules,
+roles and playbooks ask ``capabilities()`` instead of keeping a copy.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils import model
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     InvalidInputError,
     NotSupportedError,
 )
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.pacing import Pacer
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import Transport
 
 FEATURES = ('alias', 'permission', 'activesync')
@@ -36,17 +43,68 @@ class ProviderClient(object):
     info_includes = frozenset()
     # Which of FEATURES (mailbox_alias, mailbox_permission, activesync_service) it serves.
     features = frozenset()
+    # Canonical fields a domain listing carries for every mailbox (more needs a read per mailbox).
+    listing_fields = frozenset()
+    # Whether every name a domain listing returns is a hosted Exchange mailbox (else each is checked with a read),
+    # and whether a mailbox may answer to a name its listing entry does not show (then an absent name is asked).
+    listing_is_exchange_only = True
+    listing_may_miss_names = False
+    # The changes that cut a mailbox's access (exchange_mailbox state=disabled, roster unlisted=disable),
+    # and what such a mailbox can still do because the API cannot cut it.
+    disable_changes = {}
+    access_kept_when_disabled = ()
+    # The provider's documented rate limits per API user: {'read': n, 'write': n} per minute.
+    rate_limits = {}
 
     def __init__(self, params):
         self.params = params
         self.account = params.get('account')
         self.transport = None
 
+    @classmethod
+    def capabilities(cls):
+        """What this provider can do, for tasks, roles and playbooks to ask instead of keeping a table."""
+        return {
+            'provider': cls.name,
+            'mailbox_options': sorted(cls.mailbox_options),
+            'create_requires': list(cls.create_requires),
+            'update_immutable': sorted(cls.update_immutable),
+            'password_updatable': cls.password_updatable,
+            'modules': sorted(cls.features),
+            'info_options': sorted(cls.info_options),
+            'info_includes': sorted(cls.info_includes),
+            'listing_fields': sorted(cls.listing_fields),
+            'disable': dict(cls.disable_changes),
+            'can_disable': bool(cls.disable_changes),
+            'access_kept_when_disabled': list(cls.access_kept_when_disabled),
+            'rate_limits': dict(cls.rate_limits),
+        }
+
     def make_transport(self, **kwargs):
         params = self.params
         self.transport = Transport(self.name, timeout=params['timeout'], validate_certs=params['validate_certs'],
-                                   retries=params['retries'], retry_budget=params['retry_budget'], **kwargs)
+                                   retries=params['retries'], retry_budget=params['retry_budget'],
+                                   pacer=self._pacer(), **kwargs)
         return self.transport
+
+    def _pacer(self):
+        """A pacer inside the rate limits (the task's, else the provider's documented ones), or None."""
+        params = self.params
+        limits = {
+            'read': params.get('max_reads_per_minute'),
+            'write': params.get('max_writes_per_minute'),
+        }
+        for kind, documented in self.rate_limits.items():
+            if limits.get(kind) is None:
+                limits[kind] = documented
+        limits = dict((kind, limit) for kind, limit in limits.items() if limit)
+        if not limits:
+            return None
+        identity = '%s|%s|%s' % (self.name, self.api_origin(), params.get('api_user') or '')
+        return Pacer(identity, limits, window=params.get('rate_window') or 60.0)
+
+    def api_origin(self):
+        return ''
 
     def close(self):
         if self.transport is not None:
@@ -60,6 +118,19 @@ class ProviderClient(object):
             raise InvalidInputError('%s required for provider %s' % (', '.join(missing) + (' is' if len(missing) == 1 else ' are'),
                                                                      self.name))
 
+    def check_api_url(self, url):
+        """url without a trailing slash, if it is an http(s) URL with a host; else a clear error, nothing sent."""
+        try:
+            parts = urlsplit(url)
+            parts.port  # pylint: disable=pointless-statement  # raises ValueError on a port that is not a number
+            valid = parts.scheme in ('http', 'https') and bool(parts.hostname)
+        except (ValueError, TypeError, AttributeError):
+            valid = False
+        if not valid or any(char.isspace() for char in url):
+            raise InvalidInputError('api_url %s is not an http(s) URL with a host (for example https://api.example.com)'
+                                    % model.shown(url), provider=self.name)
+        return url.rstrip('/')
+
     def require_feature(self, feature, module_name):
         if feature not in self.features:
             raise NotSupportedError('%s is not supported by provider %s' % (module_name, self.name))
@@ -71,10 +142,36 @@ class ProviderClient(object):
             raise NotSupportedError('option%s %s not supported by provider %s' % (
                 's' if len(unsupported) > 1 else '', ', '.join(unsupported), self.name))
 
+    def check_name(self, name, what='mailbox name'):
+        return model.check_name(name, what, provider=self.name)
+
+    def check_domain(self, domain):
+        return model.check_domain(domain, provider=self.name)
+
+    def check_address(self, address, what='e-mail address'):
+        return model.check_address(address, what, provider=self.name)
+
+    def check_grantee(self, grantee, domain):
+        """The grantee's address: a bare name means a mailbox of the same domain. Checked before any request."""
+        text = grantee.strip() if isinstance(grantee, str) else grantee
+        if isinstance(text, str) and '@' in text:
+            return self.check_address(text, 'grantee address')
+        return model.mailbox_address(self.check_name(text, 'grantee name'), domain)
+
+    def protected_addresses(self, domain, name):
+        """Addresses of a mailbox that must never be removed (the ones the client finds it by)."""
+        return []
+
     # --- mailboxes --------------------------------------------------------------------------
 
-    def get_mailbox(self, domain, name):
-        """The full canonical record, or None when the mailbox does not exist."""
+    def get_mailbox(self, domain, name, need=None):
+        """The canonical record, or None when the mailbox does not exist in a domain that does.
+
+        ``need``: the canonical fields the caller will look at (None: all). A client may skip
+        reads that only serve fields nobody needs. An unknown domain or account is an error
+        (NotFoundError naming it), found with at most one more read, made only when the
+        mailbox is absent.
+        """
         raise NotImplementedError
 
     def create_mailbox(self, domain, name, fields, password):
@@ -88,8 +185,15 @@ class ProviderClient(object):
         raise NotImplementedError
 
     def list_mailboxes(self, domain, filters):
-        """Summaries of every mailbox of a domain that matches filters (mailbox_info options), all pages."""
+        """Summaries of every mailbox of a domain that matches filters (mailbox_info options), all pages.
+
+        An unknown domain or account is an error, never an empty list.
+        """
         raise NotImplementedError
+
+    def domain_listing(self, domain):
+        """Every mailbox of a domain with the listing_fields, in as few reads as the provider allows."""
+        return self.list_mailboxes(domain, {'fields': sorted(self.listing_fields & frozenset(('size', 'activesync')))})
 
     # --- aliases, permissions, ActiveSync -----------------------------------------------------
 
@@ -100,17 +204,22 @@ class ProviderClient(object):
         raise NotImplementedError
 
     def get_permissions(self, domain, name):
-        """[{'grantee': address, 'permission': full_access|send_as|both}] or raise NotFoundError."""
+        """[{'grantee': address, 'permission': full_access|send_as|both, 'key': identity}] or raise NotFoundError.
+
+        ``key`` identifies the grantee's mailbox (its primary address, or an id) as resolve_grantee does.
+        """
         raise NotImplementedError
 
-    def grantee_exists(self, domain, grantee_address):
+    def resolve_grantee(self, domain, grantee_address):
+        """{'key': identity, 'address': primary address} of the mailbox the address names, or None when no
+        mailbox of this account has it. A mailbox of another account is refused (InvalidInputError)."""
         raise NotImplementedError
 
-    def set_permission(self, domain, name, grantee_address, permission, current):
-        """Grant (current None) or change a grant to permission."""
+    def set_permission(self, domain, name, grantee, permission, current):
+        """Grant (current None) or change a grant to permission; grantee as resolve_grantee returns it."""
         raise NotImplementedError
 
-    def revoke_permission(self, domain, name, grantee_address, current):
+    def revoke_permission(self, domain, name, grantee, current):
         raise NotImplementedError
 
     def get_activesync(self, domain, name):

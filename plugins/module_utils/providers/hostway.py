@@ -24,11 +24,19 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     NotFoundError,
     NotSupportedError,
     ProviderError,
+    UnknownScopeError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
     MAILBOX_FIELDS,
     mailbox_address,
     normalize,
+)
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload import (
+    as_dict,
+    as_list,
+    as_text,
+    decode_json,
+    unexpected,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.base import ProviderClient
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import CONFIRMED
@@ -74,8 +82,9 @@ READ_ONLY_OPTIONS = frozenset(('size', 'owa', 'mapi', 'imap4', 'pop3', 'primary_
 SORT_FIELDS = {'name': 'username', 'size': 'quota'}
 LIST_FIELDS = frozenset(('size',))
 
-NAME_PATTERN = re.compile(r'^[A-Za-z0-9._-]{1,64}$')
 NAME_CHARACTERS = re.compile(r'^[A-Za-z0-9._-]*$')
+ACCOUNT_PATTERN = re.compile(r'^[A-Za-z0-9._-]{1,64}$')
+P = 'hostway'
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 FORBIDDEN_PASSWORD_STARTS = ('pass', '123', 'abc')
 
@@ -117,27 +126,32 @@ def check_password(password, name, domain):
                                 % '; '.join(problems), provider='hostway', obj=mailbox_address(name, domain))
 
 
-def check_name(name, domain):
-    if not NAME_PATTERN.match(name or ''):
-        raise InvalidInputError('invalid mailbox name %r: Hostway allows letters, digits, ".", "_" and "-", '
-                                'at most 64 characters' % name, provider='hostway', obj=domain)
-
-
 def from_exchange(data, name, domain, forwarding=None):
     """An exchange GET body as a canonical record; forwarding is added only when it was read."""
     address = mailbox_address(name, domain)
-    record = {'name': data.get('username') or name, 'domain': domain, 'address': address}
+    data = as_dict(data, 'the exchange resource', P, address)
+    record = {'name': as_text(data.get('username'), 'username', P, address) or name, 'domain': domain,
+              'address': address}
     for canonical, wire in SETTABLE_FIELDS:
-        record[canonical] = normalize(MAILBOX_FIELDS[canonical], data.get(wire))
+        record[canonical] = normalize(MAILBOX_FIELDS[canonical], as_text(data.get(wire), wire, P, address))
     for canonical, wire in SWITCH_FIELDS:
-        record[canonical] = normalize('bool', data.get(wire))
-    record['primary_address'] = (data.get('primarySmtpAddress') or address).lower()
+        record[canonical] = flag(data.get(wire), wire, address)
+    record['primary_address'] = (as_text(data.get('primarySmtpAddress'), 'primarySmtpAddress', P, address)
+                                 or address).lower()
     record['size'] = megabytes(data.get('quota'))
     # Hostway has no way to read a mailbox's aliases.
     record['aliases'] = []
     if forwarding is not None:
         record['forwarding_address'] = forwarding
     return record
+
+
+def flag(value, wire, obj):
+    if value in (None, ''):
+        return False
+    if isinstance(value, bool) or isinstance(value, str) and value.strip().lower() in ('true', 'false'):
+        return normalize('bool', value)
+    raise unexpected(wire, 'true or false', value, P, obj)
 
 
 def megabytes(value):
@@ -148,15 +162,20 @@ def megabytes(value):
         return None
 
 
-def forward_targets(data):
-    return sorted(set((entry.get('target') or '').strip().lower()
-                      for entry in (data or {}).get('targets') or [] if entry.get('target')))
+def forward_targets(data, obj=None):
+    targets = set()
+    for entry in as_list(as_dict(data, 'the forwards', P, obj, optional=True).get('targets'), 'targets', P, obj):
+        target = as_text(as_dict(entry, 'a forward target', P, obj).get('target'), 'target', P, obj).strip().lower()
+        if target:
+            targets.add(target)
+    return sorted(targets)
 
 
-def link(page, rel):
-    for entry in page.get('links') or []:
-        if entry.get('rel') == rel:
-            return entry.get('href') or entry.get('location')
+def link(page, rel, obj=None):
+    for entry in as_list(page.get('links'), 'links', P, obj):
+        if isinstance(entry, dict) and entry.get('rel') == rel:
+            target = entry.get('href') or entry.get('location')
+            return as_text(target, 'a %s link' % rel, P, obj) or None
     return None
 
 
@@ -191,22 +210,31 @@ class HostwayClient(ProviderClient):
     info_options = frozenset(('name_startswith', 'name_contains', 'fields', 'details', 'include'))
     info_includes = frozenset(('activesync',))
     features = frozenset()
+    listing_fields = frozenset(('size',))
+    # The username list holds mailboxes of the older mail platform too.
+    listing_is_exchange_only = False
+    # Nothing of a Hostway mailbox's access can be cut through the API: no disable, read-only protocols.
+    access_kept_when_disabled = ('login with the password', 'OWA', 'Outlook (MAPI)', 'IMAP4', 'POP3', 'ActiveSync')
 
     def __init__(self, params):
         super(HostwayClient, self).__init__(params)
         self.require_params('api_user', 'api_secret', 'account')
-        self.base_url = (params.get('api_url') or DEFAULT_API_URLS['hostway']).rstrip('/')
-        # Forwards cost a second GET per mailbox: read them for mailbox_info (which has no
-        # forwarding_address option) and for a task that manages forwarding, so an
-        # exchange_mailbox task that leaves forwarding alone costs one GET when nothing changes.
-        self.read_forwards = params.get('forwarding_address', '') is not None
+        self.base_url = self.check_api_url(params.get('api_url') or DEFAULT_API_URLS['hostway'])
+        self.account = str(params['account']).strip()
+        if not ACCOUNT_PATTERN.match(self.account):
+            raise InvalidInputError('account must be a Hostway account name (letters, digits, ".", "_", "-"; got %r)'
+                                    % self.account[:40], provider=self.name)
         # Usernames the last listing returned: a 404 on their exchange resource means "not Exchange".
         self.listed = set()
-        if params.get('password'):
-            # Checked before any request, in check mode too, so a run never sends a password Hostway refuses.
-            check_password(params['password'], params.get('name'), params.get('domain'))
         self.make_transport()
         self.transport.session.auth = (params['api_user'], params['api_secret'])
+
+    def api_origin(self):
+        return self.base_url
+
+    def check_password(self, password, name, domain, display_name=None):
+        """Hostway's password rules, checked before any request so check mode predicts a refusal too."""
+        check_password(password, name, domain)
 
     def reject_unsupported(self, params, names, supported):
         read_only = sorted(name for name in names if params.get(name) is not None and name in READ_ONLY_OPTIONS)
@@ -241,9 +269,12 @@ class HostwayClient(ProviderClient):
         for _hop in range(MAX_REDIRECTS + 1):
             response = self.transport.request(method, url, obj=obj, confirm=confirm, idempotent=idempotent,
                                               headers=headers, **kwargs)
-            if response is CONFIRMED or method != 'GET' or response.status_code not in REDIRECT_STATUSES:
+            if response is CONFIRMED or response.status_code not in REDIRECT_STATUSES:
                 return response
-            location = response.headers.get('Location')
+            if method != 'GET':
+                raise ProviderError('the API redirected a %s; not followed (check api_url)' % method,
+                                    provider=self.name, obj=obj, status=response.status_code)
+            location = (response.headers.get('Location') or '').strip()
             if not location:
                 raise ProviderError('redirect without a Location', provider=self.name, obj=obj,
                                     status=response.status_code)
@@ -258,13 +289,7 @@ class HostwayClient(ProviderClient):
             return CONFIRMED, None
         status = response.status_code
         if 200 <= status < 300:
-            data = None
-            if method == 'GET' and response.content:
-                try:
-                    data = response.json()
-                except ValueError:
-                    raise ProviderError('answered with something that is not JSON', provider=self.name, obj=obj,
-                                        status=status)
+            data = decode_json(response, self.name, obj) if method == 'GET' else None
             return data, response
         message = error_message(response)
         if status == 404:
@@ -295,31 +320,39 @@ class HostwayClient(ProviderClient):
         return data
 
     def _forwarding(self, domain, name):
-        data, _response = self._call('GET', self._url(domain, 'usernames', name, 'forwards'),
-                                     'forwarding of %s' % mailbox_address(name, domain))
-        return ','.join(forward_targets(data))
+        obj = 'forwarding of %s' % mailbox_address(name, domain)
+        data, _response = self._call('GET', self._url(domain, 'usernames', name, 'forwards'), obj)
+        return ','.join(forward_targets(data, obj))
 
-    def get_mailbox(self, domain, name):
-        check_name(name, domain)
+    def get_mailbox(self, domain, name, need=None):
         data = self._exchange(domain, name)
         if data is None:
             if name.lower() not in self.listed:
-                self._refuse_other_kind(domain, name)
+                self._absent_or_other_kind(domain, name)
             return None
-        # A listing's full reads cost one GET each (mailbox_info's details promise); forwards
-        # come with a single named mailbox.
-        listed = name.lower() in self.listed
-        forwarding = self._forwarding(domain, name) if self.read_forwards and not listed else None
+        # A listing's full reads cost one GET each (mailbox_info's details promise); forwards come
+        # with a single named mailbox, or when the caller needs them.
+        if need is None:
+            wants_forwarding = name.lower() not in self.listed
+        else:
+            wants_forwarding = 'forwarding_address' in need
+        forwarding = self._forwarding(domain, name) if wants_forwarding else None
         return from_exchange(data, name, domain, forwarding)
 
-    def _refuse_other_kind(self, domain, name):
-        """After a 404 on .../exchange: absent (404 here too), or a username that is not Exchange."""
+    def _absent_or_other_kind(self, domain, name):
+        """After a 404 on .../exchange, one list read filtered to the name tells: an unknown account or
+        domain (404), a username of another kind (listed), or no such mailbox (an empty list)."""
         address = mailbox_address(name, domain)
-        data, _response = self._call('GET', self._url(domain, 'usernames', name), address, missing_ok=True)
-        if isinstance(data, dict) and not data.get('exchange'):
-            kind = 'a mailbox of the older Hostway mail platform (MFG2)' if data.get('mailbox') else 'another kind of account'
-            raise InvalidInputError('the name is taken by %s, not a hosted Exchange mailbox; '
-                                    'it is left untouched' % kind, provider=self.name, obj=address)
+        query = {'filterUsername': name, 'page': 1, 'pageSize': 1}
+        data, _response = self._call('GET', self._url(domain, 'usernames'), address, params=query, missing_ok=True)
+        if data is None:
+            raise UnknownScopeError('domain %s is not an e-mail domain of Hostway account %s (check domain and account)'
+                                    % (domain, self.account), provider=self.name, status=404)
+        for entry in as_list(as_dict(data, 'the username list', P, address).get('list'), 'list', P, address):
+            if isinstance(entry, dict) and str(entry.get('username') or '').lower() == name.lower():
+                raise InvalidInputError('the name is taken by a username that is not a hosted Exchange mailbox '
+                                        '(for example one of the older Hostway mail platform); it is left untouched',
+                                        provider=self.name, obj=address)
 
     def _put_exchange(self, domain, name, fields, password, creating=False):
         body = dict((SETTABLE_WIRE[canonical], '' if value is None else value)
@@ -395,18 +428,25 @@ class HostwayClient(ProviderClient):
         full_reads = bool(filters.get('details') or filters.get('include'))
         if full_reads:
             query['details'] = 1
-        entries = self._all_pages(self._url(domain, 'usernames'), 'mailboxes of %s' % domain, query)
+        obj = 'mailboxes of %s' % domain
+        try:
+            entries = self._all_pages(self._url(domain, 'usernames'), obj, query)
+        except NotFoundError as exc:
+            raise UnknownScopeError('domain %s is not an e-mail domain of Hostway account %s (check domain and account)'
+                                    % (domain, self.account), provider=self.name, status=404,
+                                    provider_message=exc.provider_message)
         records = []
         for entry in entries:
-            name = entry.get('username')
+            entry = as_dict(entry, 'a username list entry', P, obj)
+            name = as_text(entry.get('username'), 'username', P, obj)
             if not name:
                 continue
             record = {'name': name, 'domain': domain, 'address': mailbox_address(name, domain)}
             if 'size' in fields:
                 record['size'] = megabytes(entry.get('quota'))
             records.append(record)
-        if full_reads:
-            self.listed.update(record['name'].lower() for record in records)
+        # A 404 on the exchange resource of a listed username means "not Exchange", not "absent".
+        self.listed.update(record['name'].lower() for record in records)
         return records
 
     def _all_pages(self, url, obj, query):
@@ -414,9 +454,9 @@ class HostwayClient(ProviderClient):
         entries, seen, params = [], set(), query
         for _page in range(MAX_PAGE_READS):
             page, response = self._call('GET', url, obj, params=params)
-            page = page or {}
-            entries.extend(page.get('list') or [])
-            following = link(page, 'next')
+            page = as_dict(page, 'a page of the username list', P, obj)
+            entries.extend(as_list(page.get('list'), 'list', P, obj))
+            following = link(page, 'next', obj)
             if not following:
                 return entries
             url, params = self._same_origin(urljoin(response.url, following)), None

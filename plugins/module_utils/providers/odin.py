@@ -11,7 +11,6 @@ them by address, so the client resolves (and remembers, for the run) each id.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import xml.parsers.expat
 import xmlrpc.client
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
@@ -20,15 +19,26 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     NotFoundError,
     NotSupportedError,
     ProviderError,
+    UnknownScopeError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
     mailbox_address,
     normalize,
     split_address,
 )
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload import (
+    as_dict,
+    as_flag,
+    as_list,
+    as_name,
+    as_number,
+    as_text,
+    unexpected,
+)
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.base import ProviderClient
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import CONFIRMED
 
+P = 'odin'
 KB_PER_MB = 1024
 XML_HEADERS = {'Content-Type': 'text/xml'}
 PROTOCOLS = ('owa', 'mapi', 'imap4', 'pop3')
@@ -47,10 +57,14 @@ GRANTS = {
     'send_as': ('pem.exchange.grantDeliveryPermissions', SEND_AS),
     'send_on_behalf': ('pem.exchange.grantDeliveryPermissions', SEND_ON_BEHALF),
 }
-# A status -1 answer has no documented "not found" code; its message says it.
-NOT_FOUND_HINTS = ('not found', 'does not exist', 'no such')
 # mailbox_info fields= values Odin can fill (size and activesync cost one getMailboxInfo per mailbox).
 LISTING_FIELDS = frozenset(('size', 'current_usage', 'activesync'))
+# Canonical fields getMailboxes carries for every mailbox; the rest needs getMailboxInfo.
+DIRECTORY_FIELDS = frozenset(('display_name', 'primary_address', 'current_usage'))
+
+
+class RefusedCall(ProviderError):
+    """A status -1 envelope: the call failed. What it means is never read from its wording."""
 
 
 def mb_to_kb(megabytes):
@@ -59,7 +73,8 @@ def mb_to_kb(megabytes):
 
 def kb_to_mb(kilobytes):
     """Whole megabytes as an int; anything else as the exact float, never rounded."""
-    if kilobytes is None or kilobytes == '':
+    kilobytes = as_number(kilobytes, 'a size in KB', P)
+    if kilobytes is None:
         return None
     kilobytes = int(kilobytes)
     if kilobytes % KB_PER_MB == 0:
@@ -80,15 +95,16 @@ def encode_call(method, args):
     return xmlrpc.client.dumps((without_none(args),), method, allow_none=False).encode('utf-8')
 
 
-def split_addresses(entries):
+def split_addresses(entries, obj=None):
     """(primary, sorted other addresses) from [{email_address, is_primary}] (plain strings are not primary)."""
     primary, others = None, set()
-    for entry in entries or []:
+    for entry in as_list(entries, 'the e-mail addresses', P, obj):
         if isinstance(entry, dict):
-            address, is_primary = entry.get('email_address'), normalize('bool', entry.get('is_primary'))
+            address = as_text(entry.get('email_address'), 'email_address', P, obj)
+            is_primary = as_flag(entry.get('is_primary'), 'is_primary', P, obj)
         else:
-            address, is_primary = entry, False
-        address = (address or '').strip().lower()
+            address, is_primary = as_text(entry, 'an e-mail address', P, obj), False
+        address = address.strip().lower()
         if not address:
             continue
         if is_primary and primary is None:
@@ -99,39 +115,59 @@ def split_addresses(entries):
     return primary, sorted(others)
 
 
-def from_info(info, addresses, domain, name):
-    """A getMailboxInfo answer and the mailbox's addresses as a canonical record."""
+def from_info(info, entry, addresses, domain, name):
+    """getMailboxInfo (or None), the mailbox's directory entry and its addresses (or None) as a canonical record."""
     address = mailbox_address(name, domain)
-    primary, aliases = split_addresses(addresses)
     record = {
         'name': name,
         'domain': domain,
         'address': address,
-        'display_name': info.get('display_name') or '',
-        'size': kb_to_mb(info.get('size_limit')),
-        'current_usage': kb_to_mb(info.get('size')),
-        'hidden': not normalize('bool', info.get('show_in_address_book', True)),
-        'primary_address': primary or address,
-        'aliases': aliases,
-        'activesync': normalize('bool', info.get('active_sync')),
-        'mailbox_id': info.get('mailbox_id'),
-        'user_id': info.get('user_id'),
-        'login': info.get('login'),
+        'display_name': entry['display_name'],
+        'primary_address': entry['primary'] or address,
+        'current_usage': entry['usage'],
+        'mailbox_id': entry['mailbox_id'],
+        'user_id': entry['user_id'],
+        'login': entry['login'] or None,
     }
-    for protocol in PROTOCOLS:
-        record[protocol] = normalize('bool', info.get(protocol))
+    if addresses is not None:
+        primary, aliases = split_addresses(addresses, address)
+        record['primary_address'] = primary or record['primary_address']
+        record['aliases'] = aliases
+    if info is not None:
+        info = as_dict(info, 'getMailboxInfo', P, address)
+        record['display_name'] = as_text(info.get('display_name'), 'display_name', P, address) or record['display_name']
+        record['size'] = kb_to_mb(info.get('size_limit'))
+        record['current_usage'] = kb_to_mb(info.get('size'))
+        record['hidden'] = not as_flag(info.get('show_in_address_book'), 'show_in_address_book', P, address, True)
+        record['activesync'] = as_flag(info.get('active_sync'), 'active_sync', P, address)
+        for protocol in PROTOCOLS:
+            record[protocol] = as_flag(info.get(protocol), protocol, P, address)
     return record
 
 
-def is_not_found(message):
-    lowered = (message or '').lower()
-    return any(hint in lowered for hint in NOT_FOUND_HINTS)
+def directory_entry(entry, obj):
+    """One getMailboxes entry, checked: the fields the client relies on."""
+    entry = as_dict(entry, 'a getMailboxes entry', P, obj)
+    mailbox_id = as_number(entry.get('mailbox_id'), 'mailbox_id', P, obj)
+    if not isinstance(mailbox_id, int):
+        raise unexpected('mailbox_id', 'a whole number', entry.get('mailbox_id'), P, obj)
+    user_id = as_number(entry.get('user_id'), 'user_id', P, obj)
+    return {
+        'mailbox_id': mailbox_id,
+        'primary': as_text(entry.get('email_address'), 'email_address', P, obj).strip().lower(),
+        'alias': as_text(entry.get('alias'), 'alias', P, obj).strip().lower(),
+        'display_name': as_text(entry.get('display_name'), 'display_name', P, obj),
+        'login': as_text(entry.get('login'), 'login', P, obj),
+        'user_id': user_id if isinstance(user_id, int) else None,
+        'usage': kb_to_mb(entry.get('size')),
+    }
 
 
-def trustee_id(entry):
-    trustee = entry.get('trustee') if isinstance(entry, dict) else None
+def trustee_id(entry, obj):
+    trustee = as_dict(entry, 'a permission entry', P, obj).get('trustee')
     if isinstance(trustee, dict) and trustee.get('mailbox_id') is not None:
-        return int(trustee['mailbox_id'])
+        found = as_number(trustee['mailbox_id'], 'trustee mailbox_id', P, obj)
+        return found if isinstance(found, int) else None
     return None  # a distribution list: not a mailbox grantee
 
 
@@ -147,6 +183,13 @@ class OdinClient(ProviderClient):
     info_options = frozenset(('fields', 'details', 'include'))
     info_includes = frozenset(('aliases', 'permissions', 'activesync'))
     features = frozenset(('alias', 'permission', 'activesync'))
+    listing_fields = DIRECTORY_FIELDS
+    # getMailboxes names a mailbox by its primary address; after a primary address change the mailbox
+    # still answers to name@domain, which only a lookup finds.
+    listing_may_miss_names = True
+    # Odin cannot disable a mailbox; switching every protocol and ActiveSync off cuts its use.
+    disable_changes = {'owa': False, 'mapi': False, 'imap4': False, 'pop3': False, 'activesync': False}
+    access_kept_when_disabled = ('the service user itself (its login and password cannot be changed through the API)',)
 
     def __init__(self, params):
         super(OdinClient, self).__init__(params)
@@ -158,147 +201,179 @@ class OdinClient(ProviderClient):
         try:
             self.subscription_id = int(str(params['account']).strip())
         except ValueError:
-            raise InvalidInputError('account must be the Odin subscription ID, a number (got %r)' % params['account'],
-                                    provider=self.name)
+            raise InvalidInputError('account must be the Odin subscription ID, a number (got %r)'
+                                    % str(params['account'])[:40], provider=self.name)
         if params.get('service_user_id') is not None:
             # With an existing service user Odin keeps that user's display name and password.
             conflicting = [option for option in ('display_name', 'password') if params.get(option) not in (None, '')]
             if conflicting:
                 raise InvalidInputError('%s cannot be set together with service_user_id: the existing service user '
                                         'keeps its own' % ' and '.join(conflicting), provider=self.name)
-        self.api_url = params['api_url']
+        self.api_url = self.check_api_url(params['api_url'])
         self.auth = (params['api_user'], params.get('api_secret') or '') if params.get('api_user') else None
         self.make_transport()
-        self._ids = {}  # address -> mailbox_id, resolved once per run
-        self._directory = None  # mailbox_id -> primary address, from getMailboxes
+        self._directory = None  # mailbox_id -> directory entry of this subscription, read once per run
+        self._domains = None  # the subscription's domains, read only when needed
+        self._addresses = {}  # mailbox_id -> addresses, read once per run
         self._last_rights = {}  # mailbox_id -> rights from the last full permissions read
+
+    def api_origin(self):
+        return self.api_url
+
+    def check_password(self, password, name, domain, display_name=None):
+        """Odin's password policy is the installation's own: it is left to the provider."""
 
     # --- one call -------------------------------------------------------------------------
 
-    def _call(self, method, args, obj, confirm=None, idempotent=False):
+    def _call(self, method, args, obj, confirm=None, idempotent=False, kind=None):
         """One XML-RPC call: its result, CONFIRMED, or a clear error (never carrying the arguments)."""
         kwargs = {'data': encode_call(method, args)}
         if self.auth is not None:
             kwargs['auth'] = self.auth
         response = self.transport.request('POST', self.api_url, obj=obj, confirm=confirm, idempotent=idempotent,
-                                          headers=XML_HEADERS, **kwargs)
+                                          headers=XML_HEADERS, kind=kind, **kwargs)
         if response is CONFIRMED:
             return CONFIRMED
-        if response.status_code == 401:
+        status = response.status_code
+        if status == 401:
             raise AuthError('authentication refused (check api_user and api_secret)', provider=self.name, obj=obj,
                             status=401)
-        if response.status_code == 403:
+        if status == 403:
             raise AuthError('access refused (is this client network allowed, may this login use the API?)',
                             provider=self.name, obj=obj, status=403)
-        if response.status_code >= 400:
-            raise ProviderError('%s failed' % method, provider=self.name, obj=obj, status=response.status_code,
+        if 300 <= status < 400:
+            raise ProviderError('the API redirected the call; not followed, so the credentials stay with %s '
+                                '(check api_url)' % self.api_url, provider=self.name, obj=obj, status=status)
+        if status >= 400:
+            raise ProviderError('%s failed' % method, provider=self.name, obj=obj, status=status,
                                 provider_message=response.reason)
         envelope = self._envelope(method, response, obj)
         if envelope['status'] == 0:
             return envelope.get('result')
-        message = envelope.get('error_message') or 'no error message given'
-        if is_not_found(message):
-            raise NotFoundError('does not exist', provider=self.name, obj=obj, provider_message=message)
-        raise ProviderError('%s refused' % method, provider=self.name, obj=obj, provider_message=message)
+        # A failure envelope is a failure: whether something exists is never read from its wording.
+        message = as_text(envelope.get('error_message'), 'error_message', P, obj) or 'no error message given'
+        raise RefusedCall('%s refused' % method, provider=self.name, obj=obj, provider_message=message[:300])
 
     def _envelope(self, method, response, obj):
         try:
             values, _name = xmlrpc.client.loads(response.content)
         except xmlrpc.client.Fault as fault:
             raise ProviderError('%s failed with XML-RPC fault %s' % (method, fault.faultCode), provider=self.name,
-                                obj=obj, provider_message=str(fault.faultString))
-        except (xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError, ValueError, TypeError, IndexError):
+                                obj=obj, provider_message=str(fault.faultString)[:300])
+        except Exception:  # pylint: disable=broad-except  # any parse failure of a hostile body: say what to check
             raise ProviderError('the answer to %s is not XML-RPC (Content-Type %s): is api_url the XML-RPC address, '
                                 'for example https://oa.example.com:8440/RPC2?'
                                 % (method, response.headers.get('Content-Type') or 'none'),
                                 provider=self.name, obj=obj, status=response.status_code)
         envelope = values[0] if len(values) == 1 else None
-        if not isinstance(envelope, dict) or envelope.get('status') not in (0, -1):
+        if not isinstance(envelope, dict) or envelope.get('status') not in (0, -1) or \
+                isinstance(envelope.get('status'), bool):
             raise ProviderError('the answer to %s has no status envelope' % method, provider=self.name, obj=obj)
         return envelope
 
     def _read(self, method, args, obj):
         # Reads are POSTs too, but sending one again is harmless.
-        return self._call(method, args, obj, idempotent=True)
+        return self._call(method, args, obj, idempotent=True, kind='read')
 
-    # --- ids ------------------------------------------------------------------------------
+    # --- the subscription: what belongs to it -----------------------------------------------
 
-    def _lookup(self, address):
-        """(mailbox_id, addresses or None) of the mailbox holding address, or None; always asks."""
-        try:
-            found = self._read('pem.exchange.getMailboxByEmailAddress', {'email_address': address}, address)
-        except NotFoundError:
-            self._ids.pop(address, None)
-            return None
-        if isinstance(found, dict):
-            mailbox_id, addresses = found.get('mailbox_id'), found.get('email_addresses')
-        else:
-            mailbox_id, addresses = found, None
-        if mailbox_id is None:
-            raise ProviderError('getMailboxByEmailAddress answered no mailbox_id', provider=self.name, obj=address)
-        self._ids[address] = int(mailbox_id)
-        return int(mailbox_id), addresses
-
-    def _resolve(self, address):
-        if address in self._ids:
-            return self._ids[address], None
-        return self._lookup(address)
-
-    def _mailbox_id(self, domain, name):
-        address = mailbox_address(name, domain)
-        found = self._resolve(address)
-        if found is None:
-            raise NotFoundError('mailbox does not exist', provider=self.name, obj=address)
-        return found[0]
-
-    def _info(self, domain, name):
-        """(getMailboxInfo answer, addresses from the lookup or None), or None when there is no such mailbox."""
-        address = mailbox_address(name, domain)
-        for _attempt in range(2):
-            cached = address in self._ids
-            found = self._resolve(address)
-            if found is None:
-                return None
+    def _mailboxes(self, fresh=False):
+        """mailbox_id -> directory entry of every mailbox of the subscription (one read per run)."""
+        if self._directory is None or fresh:
+            obj = 'subscription %s' % self.subscription_id
             try:
-                return self._read('pem.exchange.getMailboxInfo', {'mailbox_id': found[0]}, address), found[1]
-            except NotFoundError:
-                # A remembered id whose mailbox has gone since: ask once more by address.
-                self._ids.pop(address, None)
-                if not cached:
-                    return None
+                entries = self._read('pem.exchange.getMailboxes', {'subscription_id': self.subscription_id}, obj)
+            except RefusedCall as exc:
+                raise UnknownScopeError('cannot list the mailboxes of subscription %s (check account)'
+                                        % self.subscription_id, provider=self.name,
+                                        provider_message=exc.provider_message)
+            directory = {}
+            for entry in as_list(entries, 'getMailboxes', P, obj):
+                entry = directory_entry(entry, obj)
+                directory[entry['mailbox_id']] = entry
+            self._directory = directory
+        return self._directory
+
+    def _subscription_domains(self):
+        """The subscription's domains (pem.getDomainList; read once per run, only when needed)."""
+        if self._domains is None:
+            obj = 'subscription %s' % self.subscription_id
+            domains = set()
+            for entry in as_list(self._read('pem.getDomainList', {'subscription_id': self.subscription_id}, obj),
+                                 'getDomainList', P, obj):
+                if isinstance(entry, dict):
+                    entry = entry.get('domain_name') or entry.get('name')
+                domains.add(as_name(entry, 'a domain name', P, obj).lower())
+            self._domains = domains
+        return self._domains
+
+    def _require_domain(self, domain, what='domain'):
+        """A domain of the subscription: known from its mailboxes, else from one getDomainList read."""
+        domain = domain.lower()
+        if any(entry['primary'].endswith('@' + domain) for entry in self._mailboxes().values()):
+            return
+        if domain not in self._subscription_domains():
+            raise UnknownScopeError('%s %s is not a domain of subscription %s (check domain and account)'
+                                    % (what, domain, self.subscription_id), provider=self.name)
+
+    def _address_list(self, mailbox_id, obj, fresh=False):
+        if fresh or mailbox_id not in self._addresses:
+            self._addresses[mailbox_id] = self._read('pem.exchange.getEmailAddresses', {'mailbox_id': mailbox_id},
+                                                     obj) or []
+        return self._addresses[mailbox_id]
+
+    def _addresses_of(self, mailbox_id, obj, fresh=False):
+        primary, others = split_addresses(self._address_list(mailbox_id, obj, fresh), obj)
+        return ([primary] if primary else []) + others
+
+    def _find(self, domain, name, fresh=False):
+        """The mailbox_id of name@domain in this subscription, or None.
+
+        Its primary address in the subscription's listing, else a mailbox whose Exchange alias is
+        the name and that holds name@domain (its primary address was changed).
+        """
+        address = mailbox_address(name, domain)
+        directory = self._mailboxes(fresh)
+        for mailbox_id, entry in directory.items():
+            if entry['primary'] == address:
+                return mailbox_id
+        for mailbox_id, entry in directory.items():
+            if entry['alias'] == name.lower() and address in self._addresses_of(mailbox_id, address, fresh):
+                return mailbox_id
         return None
 
-    def _addresses(self, mailbox_id, obj):
-        return self._read('pem.exchange.getEmailAddresses', {'mailbox_id': mailbox_id}, obj) or []
+    def _mailbox_id(self, domain, name):
+        mailbox_id = self._find(domain, name)
+        if mailbox_id is None:
+            raise NotFoundError('mailbox does not exist in subscription %s' % self.subscription_id,
+                                provider=self.name, obj=mailbox_address(name, domain))
+        return mailbox_id
 
-    def _subscription_mailboxes(self):
-        entries = self._read('pem.exchange.getMailboxes', {'subscription_id': self.subscription_id},
-                             'subscription %s' % self.subscription_id) or []
-        self._directory = dict((int(entry['mailbox_id']), (entry.get('email_address') or '').lower())
-                               for entry in entries)
-        return entries
-
-    def _address_of(self, mailbox_id):
-        # One directory read per run is enough: a module run does not outlive its mailboxes.
-        if self._directory is None:
-            self._subscription_mailboxes()
-        # A trustee outside the subscription has no address we can read.
-        return self._directory.get(mailbox_id) or 'mailbox-id:%d' % mailbox_id
+    def _info(self, mailbox_id, obj):
+        return self._read('pem.exchange.getMailboxInfo', {'mailbox_id': mailbox_id}, obj)
 
     # --- mailboxes --------------------------------------------------------------------------
 
-    def get_mailbox(self, domain, name):
-        found = self._info(domain, name)
-        if found is None:
+    def get_mailbox(self, domain, name, need=None):
+        address = mailbox_address(name, domain)
+        mailbox_id = self._find(domain, name)
+        if mailbox_id is None:
+            self._require_domain(domain)
             return None
-        info, addresses = found
-        if addresses is None:
-            addresses = self._addresses(self._ids[mailbox_address(name, domain)], mailbox_address(name, domain))
-        return from_info(info, addresses, domain, name)
+        entry = self._directory[mailbox_id]
+        need = None if need is None else set(need)
+        info = None
+        if need is None or need - DIRECTORY_FIELDS - set(('aliases',)):
+            info = self._info(mailbox_id, address)
+        addresses = None
+        if need is None or 'aliases' in need:
+            addresses = self._address_list(mailbox_id, address)
+        return from_info(info, entry, addresses, domain, name)
 
     def create_mailbox(self, domain, name, fields, password):
         address = mailbox_address(name, domain)
         primary = (fields.get('primary_address') or address).strip().lower()
+        self._require_domain(split_address(primary)[1], 'the domain of primary address')
         args = {
             'alias': name,
             'primary_email_address': primary,
@@ -317,9 +392,17 @@ class OdinClient(ProviderClient):
             args['new_user'] = {'subscription_id': self.subscription_id, 'login': fields.get('login') or address,
                                 'password': password or None, 'display_name': fields.get('display_name') or None}
         result = self._call('pem.exchange.addMailbox', args, address,
-                            confirm=lambda: self._lookup(address) is not None)
-        if isinstance(result, dict) and result.get('mailbox_id') is not None:
-            self._ids[address] = int(result['mailbox_id'])
+                            confirm=lambda: self._find(domain, name, fresh=True) is not None)
+        mailbox_id = None
+        if isinstance(result, dict):
+            mailbox_id = as_number(result.get('mailbox_id'), 'mailbox_id', P, address)
+        if isinstance(mailbox_id, int):
+            self._directory[mailbox_id] = {
+                'mailbox_id': mailbox_id, 'primary': primary, 'alias': name.lower(),
+                'display_name': fields.get('display_name') or '', 'login': fields.get('login') or address,
+                'user_id': fields.get('service_user_id'), 'usage': 0}
+            self._addresses[mailbox_id] = [{'email_address': primary, 'is_primary': True}] + (
+                [{'email_address': address, 'is_primary': False}] if primary != address else [])
         if fields.get('hidden'):
             # addMailbox has no address-book switch.
             self._call('pem.exchange.modifyMailbox',
@@ -339,6 +422,8 @@ class OdinClient(ProviderClient):
                 modify['show_in_address_book'] = not value
             elif field in PROTOCOLS:
                 modify[field] = bool(value)
+            elif field == 'activesync':
+                modify['active_sync'] = bool(value)
             elif field != 'primary_address':
                 raise NotSupportedError('cannot change %s of an existing mailbox' % field, provider=self.name,
                                         obj=address)
@@ -347,16 +432,19 @@ class OdinClient(ProviderClient):
         if modify:
             self._call('pem.exchange.modifyMailbox', dict(modify, mailbox_id=mailbox_id), address, idempotent=True)
         if 'primary_address' in changes:
-            self._call('pem.exchange.changePrimaryEmailAddress',
-                       {'mailbox_id': mailbox_id, 'email_address': changes['primary_address'].strip().lower()},
+            new_primary = changes['primary_address'].strip().lower()
+            self._call('pem.exchange.changePrimaryEmailAddress', {'mailbox_id': mailbox_id, 'email_address': new_primary},
                        address, idempotent=True)
+            self._addresses.pop(mailbox_id, None)
+            if mailbox_id in self._directory:
+                self._directory[mailbox_id]['primary'] = new_primary
 
     def delete_mailbox(self, domain, name, before):
         address = mailbox_address(name, domain)
         mailbox_id = before.get('mailbox_id') or self._mailbox_id(domain, name)
         self._call('pem.exchange.removeMailbox', {'mailbox_id': mailbox_id}, address,
-                   confirm=lambda: self._lookup(address) is None)
-        self._ids.pop(address, None)
+                   confirm=lambda: mailbox_id not in self._mailboxes(fresh=True))
+        self._directory.pop(mailbox_id, None)
 
     def list_mailboxes(self, domain, filters):
         wanted = set(filters.get('fields') or ())
@@ -365,35 +453,42 @@ class OdinClient(ProviderClient):
             raise NotSupportedError('mailbox_info fields=%s is not supported by provider odin' % ','.join(unsupported),
                                     provider=self.name)
         records = []
-        for entry in self._subscription_mailboxes():
-            primary = (entry.get('email_address') or '').lower()
-            local, entry_domain = split_address(primary)
+        for mailbox_id, entry in sorted(self._mailboxes().items()):
+            local, entry_domain = split_address(entry['primary'])
             if entry_domain != domain.lower():
                 continue
-            mailbox_id = int(entry['mailbox_id'])
-            self._ids.setdefault(primary, mailbox_id)
-            record = {'name': local, 'domain': domain, 'address': primary, 'display_name': entry.get('display_name') or ''}
+            record = {'name': local, 'domain': domain, 'address': entry['primary'], 'mailbox_id': mailbox_id,
+                      'display_name': entry['display_name'], 'primary_address': entry['primary']}
             if 'current_usage' in wanted:
-                record['current_usage'] = kb_to_mb(entry.get('size'))
+                record['current_usage'] = entry['usage']
             if wanted & set(('size', 'activesync')):
-                try:
-                    info = self._read('pem.exchange.getMailboxInfo', {'mailbox_id': mailbox_id}, primary)
-                except NotFoundError:
-                    continue  # removed since the listing
+                info = as_dict(self._info(mailbox_id, entry['primary']), 'getMailboxInfo', P, entry['primary'])
                 if 'size' in wanted:
                     record['size'] = kb_to_mb(info.get('size_limit'))
                 if 'activesync' in wanted:
-                    record['activesync'] = normalize('bool', info.get('active_sync'))
+                    record['activesync'] = as_flag(info.get('active_sync'), 'active_sync', P, entry['primary'])
             records.append(record)
+        if not records:
+            self._require_domain(domain)
         return sorted(records, key=lambda record: record['name'])
+
+    def domain_listing(self, domain):
+        """The subscription's listing (one read) carries name, display name and primary address."""
+        return self.list_mailboxes(domain, {})
 
     # --- aliases ------------------------------------------------------------------------------
 
+    def protected_addresses(self, domain, name):
+        # name@domain is how every task finds the mailbox: it stays, even after a primary address change.
+        return [mailbox_address(name, domain)]
+
     def add_alias(self, domain, name, address):
+        self._require_domain(split_address(address)[1], 'the domain of alias %s,' % address)
         mailbox_id = self._mailbox_id(domain, name)
         obj = 'alias %s of %s' % (address, mailbox_address(name, domain))
         self._call('pem.exchange.addEmailAddresses', {'mailbox_id': mailbox_id, 'email_addresses': [address]}, obj,
-                   confirm=lambda: address in self._address_list(mailbox_id, obj))
+                   confirm=lambda: address in self._addresses_of(mailbox_id, obj, fresh=True))
+        self._addresses.pop(mailbox_id, None)
 
     def remove_alias(self, domain, name, address):
         own = mailbox_address(name, domain)
@@ -403,11 +498,8 @@ class OdinClient(ProviderClient):
         mailbox_id = self._mailbox_id(domain, name)
         obj = 'alias %s of %s' % (address, own)
         self._call('pem.exchange.removeEmailAddresses', {'mailbox_id': mailbox_id, 'email_addresses': [address]}, obj,
-                   confirm=lambda: address not in self._address_list(mailbox_id, obj))
-
-    def _address_list(self, mailbox_id, obj):
-        primary, others = split_addresses(self._addresses(mailbox_id, obj))
-        return ([primary] if primary else []) + others
+                   confirm=lambda: address not in self._addresses_of(mailbox_id, obj, fresh=True))
+        self._addresses.pop(mailbox_id, None)
 
     # --- permissions --------------------------------------------------------------------------
 
@@ -416,13 +508,20 @@ class OdinClient(ProviderClient):
         rights = {}
         for kind in lists:
             method, codes = PERMISSION_LISTS[kind]
-            for entry in self._read(method, {'mailbox_id': mailbox_id}, obj) or []:
-                right = codes.get(int(entry.get('permission') or 0))
-                if trustee_id(entry) is not None and right is not None:
-                    rights.setdefault(trustee_id(entry), set()).add(right)
+            for entry in as_list(self._read(method, {'mailbox_id': mailbox_id}, obj), method, P, obj):
+                trustee = trustee_id(entry, obj)
+                code = as_number(entry.get('permission'), 'permission', P, obj)
+                right = codes.get(code) if isinstance(code, int) else None
+                if trustee is not None and right is not None:
+                    rights.setdefault(trustee, set()).add(right)
         if len(lists) == len(PERMISSION_LISTS):
             self._last_rights[mailbox_id] = rights
         return rights
+
+    def _address_of(self, mailbox_id):
+        entry = self._mailboxes().get(mailbox_id)
+        # A trustee outside the subscription has no address we may read.
+        return entry['primary'] if entry else 'mailbox-id:%d' % mailbox_id
 
     def get_permissions(self, domain, name):
         address = mailbox_address(name, domain)
@@ -431,32 +530,47 @@ class OdinClient(ProviderClient):
             held = frozenset(held) & RIGHTS['both']
             if held:
                 permission = 'both' if held == RIGHTS['both'] else next(iter(held))
-                granted.append({'grantee': self._address_of(trustee), 'permission': permission})
+                granted.append({'grantee': self._address_of(trustee), 'permission': permission, 'key': trustee})
         return sorted(granted, key=lambda entry: entry['grantee'])
 
-    def grantee_exists(self, domain, grantee_address):
-        return self._resolve(grantee_address.lower()) is not None
+    def resolve_grantee(self, domain, grantee_address):
+        grantee_name, grantee_domain = split_address(grantee_address)
+        mailbox_id = self._find(grantee_domain, grantee_name)
+        if mailbox_id is None:
+            # An address that is no mailbox's name: ask the platform who holds it, then check it is ours.
+            try:
+                found = self._read('pem.exchange.getMailboxByEmailAddress', {'email_address': grantee_address},
+                                   grantee_address)
+            except RefusedCall:
+                return None  # the platform has no mailbox with this address (or will not say): not a grantee
+            found = found.get('mailbox_id') if isinstance(found, dict) else found
+            mailbox_id = as_number(found, 'mailbox_id', P, grantee_address)
+            if not isinstance(mailbox_id, int):
+                raise unexpected('mailbox_id', 'a whole number', found, P, grantee_address)
+            if mailbox_id not in self._mailboxes():
+                raise InvalidInputError('grantee %s is a mailbox of another subscription, not of %s; refused'
+                                        % (grantee_address, self.subscription_id), provider=self.name)
+        return {'key': mailbox_id, 'address': self._address_of(mailbox_id)}
 
-    def _parties(self, domain, name, grantee_address):
-        owner = mailbox_address(name, domain)
-        mailbox_id = self._mailbox_id(domain, name)
-        found = self._resolve(grantee_address.lower())
-        if found is None:
-            raise NotFoundError('grantee %s does not exist' % grantee_address, provider=self.name, obj=owner)
-        return mailbox_id, found[0], 'permission of %s on %s' % (grantee_address, owner)
-
-    def set_permission(self, domain, name, grantee_address, permission, current):
-        mailbox_id, grantee_id, obj = self._parties(domain, name, grantee_address)
+    def set_permission(self, domain, name, grantee, permission, current):
+        mailbox_id, obj = self._owner(domain, name, grantee)
         have, want = RIGHTS.get(current, frozenset()), RIGHTS[permission]
         for right in sorted(want - have):
-            self._grant(mailbox_id, grantee_id, right, obj)
+            self._grant(mailbox_id, grantee['key'], right, obj)
         for right in sorted(have - want):
-            self._revoke(mailbox_id, grantee_id, right, obj)
+            self._revoke(mailbox_id, grantee['key'], right, obj)
 
-    def revoke_permission(self, domain, name, grantee_address, current):
-        mailbox_id, grantee_id, obj = self._parties(domain, name, grantee_address)
+    def revoke_permission(self, domain, name, grantee, current):
+        mailbox_id, obj = self._owner(domain, name, grantee)
         for right in sorted(RIGHTS.get(current, ())):
-            self._revoke(mailbox_id, grantee_id, right, obj)
+            self._revoke(mailbox_id, grantee['key'], right, obj)
+
+    def _owner(self, domain, name, grantee):
+        owner = mailbox_address(name, domain)
+        if grantee['key'] not in self._mailboxes():
+            raise InvalidInputError('grantee %s is not a mailbox of subscription %s; refused'
+                                    % (grantee['address'], self.subscription_id), provider=self.name, obj=owner)
+        return self._mailbox_id(domain, name), 'permission of %s on %s' % (grantee['address'], owner)
 
     def _holds(self, mailbox_id, grantee_id, right, obj):
         kind = 'mailbox' if right == 'full_access' else 'delivery'
@@ -485,11 +599,12 @@ class OdinClient(ProviderClient):
     # --- ActiveSync ---------------------------------------------------------------------------
 
     def get_activesync(self, domain, name):
-        found = self._info(domain, name)
-        if found is None:
-            raise NotFoundError('mailbox does not exist', provider=self.name, obj=mailbox_address(name, domain))
+        record = self.get_mailbox(domain, name, need=('activesync',))
+        if record is None:
+            raise NotFoundError('mailbox does not exist in subscription %s' % self.subscription_id,
+                                provider=self.name, obj=mailbox_address(name, domain))
         # Odin has no setup information to give, only the switch.
-        return {'enabled': True} if normalize('bool', found[0].get('active_sync')) else None
+        return {'enabled': True} if record['activesync'] else None
 
     def set_activesync(self, domain, name, enabled):
         self._call('pem.exchange.modifyMailbox', {'mailbox_id': self._mailbox_id(domain, name), 'active_sync': enabled},

@@ -10,13 +10,17 @@ import base64
 import datetime
 import hashlib
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+import re
+
+from ansible.module_utils.six.moves.urllib.parse import quote, urlencode, urlsplit
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import DEFAULT_API_URLS
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     AuthError,
+    InvalidInputError,
     NotFoundError,
     ProviderError,
+    UnknownScopeError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
     MAILBOX_FIELDS,
@@ -24,6 +28,15 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model impo
     normalize,
     normalize_permission,
     split_address,
+)
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload import (
+    as_dict,
+    as_flag,
+    as_list,
+    as_name,
+    as_number,
+    as_text,
+    decode_json,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.base import ProviderClient
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import USER_AGENT, CONFIRMED
@@ -85,25 +98,46 @@ def utc_timestamp(now=None):
     return now.strftime('%Y%m%d%H%M%S')
 
 
-def from_show(data, domain):
+P = 'rackspace'
+# A customer is a customer number, or "me" (the caller's own account).
+ACCOUNT_PATTERN = re.compile(r'^(me|[0-9]{1,20})$')
+
+
+def from_show(data, domain, name=None, obj=None):
     """A show body (nested contactInfo) as a canonical mailbox record."""
-    name = data.get('name')
-    contact = data.get('contactInfo') or {}
+    data = as_dict(data, 'the mailbox', P, obj)
+    name = as_text(data.get('name'), 'the mailbox name', P, obj) or name
+    contact = as_dict(data.get('contactInfo'), 'contactInfo', P, obj, optional=True)
     record = {'name': name, 'domain': domain, 'address': mailbox_address(name, domain)}
     for canonical, wire in TOP_FIELDS:
-        record[canonical] = normalize(MAILBOX_FIELDS[canonical], data.get(wire))
+        record[canonical] = _field(canonical, data.get(wire), wire, obj)
     for canonical, wire in CONTACT_FIELDS:
-        record[canonical] = normalize(MAILBOX_FIELDS[canonical], contact.get(wire))
-    addresses = data.get('emailAddressList') or []
-    primary = [entry['address'] for entry in addresses if _true(entry.get('replyTo'))]
-    record['primary_address'] = (primary[0] if primary else record['address']).lower()
-    record['aliases'] = sorted(entry['address'].lower() for entry in addresses if not _true(entry.get('replyTo')))
-    record['activesync'] = _true(data.get('hasActiveSyncMobileService'))
-    record['blackberry'] = _true(data.get('hasBlackBerryMobileService'))
-    record['current_usage'] = data.get('currentUsage')
-    record['last_login'] = data.get('lastLogin')
-    record['sam_account_name'] = data.get('samAccountName')
+        record[canonical] = _field(canonical, contact.get(wire), wire, obj)
+    primary, aliases = None, []
+    for entry in as_list(data.get('emailAddressList'), 'emailAddressList', P, obj):
+        entry = as_dict(entry, 'an emailAddressList entry', P, obj)
+        address = as_name(entry.get('address'), 'an address', P, obj).lower()
+        if as_flag(entry.get('replyTo'), 'replyTo', P, obj) and primary is None:
+            primary = address
+        else:
+            aliases.append(address)
+    record['primary_address'] = primary or record['address']
+    record['aliases'] = sorted(set(aliases) - set([record['primary_address']]))
+    record['activesync'] = as_flag(data.get('hasActiveSyncMobileService'), 'hasActiveSyncMobileService', P, obj)
+    record['blackberry'] = as_flag(data.get('hasBlackBerryMobileService'), 'hasBlackBerryMobileService', P, obj)
+    record['current_usage'] = as_number(data.get('currentUsage'), 'currentUsage', P, obj)
+    record['last_login'] = as_text(data.get('lastLogin'), 'lastLogin', P, obj) or None
+    record['sam_account_name'] = as_text(data.get('samAccountName'), 'samAccountName', P, obj) or None
     return record
+
+
+def _field(canonical, value, wire, obj):
+    kind = MAILBOX_FIELDS[canonical]
+    if kind == 'bool':
+        return as_flag(value, wire, P, obj)
+    if kind == 'int':
+        return as_number(value, wire, P, obj)
+    return normalize(kind, as_text(value, wire, P, obj))
 
 
 def to_form(fields):
@@ -116,12 +150,17 @@ def to_form(fields):
     return form
 
 
-def from_index_entry(entry, domain):
-    record = {'name': entry.get('name'), 'domain': domain, 'address': mailbox_address(entry.get('name'), domain),
-              'display_name': entry.get('displayName') or ''}
+def from_index_entry(entry, domain, obj):
+    entry = as_dict(entry, 'a mailbox list entry', P, obj)
+    name = as_name(entry.get('name'), 'a mailbox name', P, obj)
+    record = {'name': name, 'domain': domain, 'address': mailbox_address(name, domain),
+              'display_name': as_text(entry.get('displayName'), 'displayName', P, obj)}
     for canonical, wire in INDEX_FIELDS:
         if wire in entry:
-            record[canonical] = entry[wire]
+            if canonical in ('activesync', 'blackberry'):
+                record[canonical] = as_flag(entry[wire], wire, P, obj)
+            else:
+                record[canonical] = as_number(entry[wire], wire, P, obj)
     return record
 
 
@@ -129,24 +168,35 @@ def error_message(response):
     """The provider's own message: x-error-message, else the one fault wrapper's message."""
     header = response.headers.get('x-error-message')
     if header:
-        return header
+        return header[:300]
     try:
         body = response.json()
     except ValueError:
         return (response.text or '').strip()[:300] or response.reason
     if isinstance(body, dict) and len(body) == 1:
         fault = list(body.values())[0]
-        if isinstance(fault, dict) and fault.get('message'):
-            return fault['message']
+        if isinstance(fault, dict) and isinstance(fault.get('message'), str):
+            return fault['message'][:300]
     return response.reason
 
 
 def is_throttle(response):
-    return response.status_code == 403 and THROTTLE_MESSAGE in error_message(response)
+    return response.status_code == 403 and THROTTLE_MESSAGE in (error_message(response) or '')
 
 
-def _true(value):
-    return normalize('bool', value)
+def password_problems(password, name, display_name):
+    """Which of Rackspace's password rules the password breaks, as phrases; never the password itself."""
+    problems = []
+    if len(password) < 8:
+        problems.append('be at least 8 characters long')
+    classes = [any(c.isupper() for c in password), any(c.islower() for c in password),
+               any(c.isdigit() for c in password), any(not c.isalnum() for c in password)]
+    if sum(classes) < 3:
+        problems.append('contain 3 of: upper-case letters, lower-case letters, digits, symbols')
+    lowered = password.lower()
+    if any(part and len(part) >= 3 and part.lower() in lowered for part in (name, display_name)):
+        problems.append('not contain the mailbox name or display name')
+    return problems
 
 
 class RackspaceClient(ProviderClient):
@@ -156,13 +206,30 @@ class RackspaceClient(ProviderClient):
     info_options = frozenset(('enabled', 'name_startswith', 'name_contains', 'fields', 'details', 'include'))
     info_includes = frozenset(('aliases', 'permissions', 'activesync'))
     features = frozenset(('alias', 'permission', 'activesync'))
+    listing_fields = frozenset(('display_name', 'size', 'activesync'))
+    disable_changes = {'enabled': False}
+    rate_limits = {'read': 60, 'write': 30}
 
     def __init__(self, params):
         super(RackspaceClient, self).__init__(params)
         self.require_params('api_user', 'api_secret')
-        self.base_url = (params.get('api_url') or DEFAULT_API_URLS['rackspace']).rstrip('/')
-        self.account = params.get('account') or 'me'
+        self.base_url = self.check_api_url(params.get('api_url') or DEFAULT_API_URLS['rackspace'])
+        self.account = str(params.get('account') or 'me').strip()
+        if not ACCOUNT_PATTERN.match(self.account):
+            raise InvalidInputError('account must be a Rackspace customer number or "me" (got %r)' % self.account[:40],
+                                    provider=self.name)
+        self._known_domains = set()
         self.make_transport(is_throttle=is_throttle, sign=self._sign)
+
+    def api_origin(self):
+        return self.base_url
+
+    def check_password(self, password, name, domain, display_name=None):
+        """Rackspace's password rules, checked before any request so check mode predicts a refusal too."""
+        problems = password_problems(password, name, display_name)
+        if problems:
+            raise InvalidInputError('password does not meet the Rackspace password rules: it must %s'
+                                    % '; '.join(problems), provider=self.name, obj=name)
 
     def _sign(self):
         # Afresh for every attempt: the timestamp is part of the hash and goes stale.
@@ -189,17 +256,24 @@ class RackspaceClient(ProviderClient):
                                           headers=headers, idempotent=idempotent, **kwargs)
         if response is CONFIRMED:
             return CONFIRMED
-        if response.status_code < 400:
-            return response.json() if response.content and method == 'GET' else None
+        status = response.status_code
+        if 300 <= status < 400:
+            target = urlsplit(response.headers.get('Location') or '')
+            raise ProviderError('the API redirected to %s; not followed, so the credentials stay with %s '
+                                '(check api_url)' % ('%s://%s' % (target.scheme, target.netloc) if target.netloc
+                                                     else 'another address', self.base_url),
+                                provider=self.name, obj=obj, status=status)
+        if status < 300:
+            return decode_json(response, self.name, obj) if method == 'GET' else None
         message = error_message(response)
-        if response.status_code == 404:
+        if status == 404:
             if missing_ok:
                 return None
             raise NotFoundError('does not exist', provider=self.name, obj=obj, status=404, provider_message=message)
-        if response.status_code in (401, 403):
+        if status in (401, 403):
             raise AuthError('authentication or permission refused (check api_user, api_secret and account)',
-                            provider=self.name, obj=obj, status=response.status_code, provider_message=message)
-        raise ProviderError('%s refused' % method, provider=self.name, obj=obj, status=response.status_code,
+                            provider=self.name, obj=obj, status=status, provider_message=message)
+        raise ProviderError('%s refused' % method, provider=self.name, obj=obj, status=status,
                             provider_message=message)
 
     def _paged(self, domain, parts, key, obj, params=None):
@@ -207,18 +281,39 @@ class RackspaceClient(ProviderClient):
         entries, offset = [], 0
         while True:
             query = dict(params or {}, size=PAGE_SIZE, offset=offset)
-            page = self._call('GET', domain, parts, obj, params=query) or {}
-            batch = page.get(key) or []
+            page = as_dict(self._call('GET', domain, parts, obj, params=query), 'a page of %s' % key, P, obj)
+            batch = as_list(page.get(key), key, P, obj)
+            total = as_number(page.get('total'), 'total', P, obj) or 0
             entries.extend(batch)
             offset += len(batch)
-            if not batch or offset >= int(page.get('total', 0)):
+            if not batch or offset >= total:
                 return entries
+
+    def _require_domain(self, domain):
+        """After a 404: one read of the domain's mailbox index tells an absent mailbox from an unknown domain."""
+        if domain.lower() in self._known_domains:
+            return
+        try:
+            self._call('GET', domain, ('ex', 'mailboxes'), 'domain %s' % domain, params={'size': 1, 'offset': 0})
+        except NotFoundError as exc:
+            raise self._unknown_domain(domain, exc)
+        self._known_domains.add(domain.lower())
+
+    def _unknown_domain(self, domain, exc):
+        return UnknownScopeError('domain %s is not a hosted Exchange domain of customer %s (check domain and account)'
+                                 % (domain, self.account), provider=self.name, status=exc.status,
+                                 provider_message=exc.provider_message)
 
     # --- mailboxes --------------------------------------------------------------------------
 
-    def get_mailbox(self, domain, name):
-        data = self._call('GET', domain, ('ex', 'mailboxes', name), mailbox_address(name, domain), missing_ok=True)
-        return None if data is None else from_show(data, domain)
+    def get_mailbox(self, domain, name, need=None):
+        obj = mailbox_address(name, domain)
+        data = self._call('GET', domain, ('ex', 'mailboxes', name), obj, missing_ok=True)
+        if data is None:
+            self._require_domain(domain)
+            return None
+        self._known_domains.add(domain.lower())
+        return from_show(data, domain, name, obj)
 
     def create_mailbox(self, domain, name, fields, password):
         form = to_form(fields)
@@ -250,8 +345,13 @@ class RackspaceClient(ProviderClient):
         columns = [wire for canonical, wire in INDEX_FIELDS if canonical in wanted]
         if columns:
             query['fields'] = ','.join(columns)
-        entries = self._paged(domain, ('ex', 'mailboxes'), 'mailboxes', 'domain %s' % domain, params=query)
-        return [from_index_entry(entry, domain) for entry in entries]
+        obj = 'domain %s' % domain
+        try:
+            entries = self._paged(domain, ('ex', 'mailboxes'), 'mailboxes', obj, params=query)
+        except NotFoundError as exc:
+            raise self._unknown_domain(domain, exc)
+        self._known_domains.add(domain.lower())
+        return [from_index_entry(entry, domain, obj) for entry in entries]
 
     # --- aliases ------------------------------------------------------------------------------
 
@@ -270,59 +370,65 @@ class RackspaceClient(ProviderClient):
     # --- permissions --------------------------------------------------------------------------
 
     def get_permissions(self, domain, name):
-        entries = self._paged(domain, ('ex', 'mailboxes', name, 'permissions'), 'permissions',
-                              mailbox_address(name, domain))
-        return [{'grantee': entry['emailAddress'].lower(), 'permission': normalize_permission(entry['permissionType'])}
-                for entry in entries]
+        obj = mailbox_address(name, domain)
+        granted = []
+        for entry in self._paged(domain, ('ex', 'mailboxes', name, 'permissions'), 'permissions', obj):
+            entry = as_dict(entry, 'a permission entry', P, obj)
+            address = as_name(entry.get('emailAddress'), 'emailAddress', P, obj).lower()
+            permission = normalize_permission(as_name(entry.get('permissionType'), 'permissionType', P, obj))
+            # The list names each grantee by its mailbox's primary address: that is its identity.
+            granted.append({'grantee': address, 'permission': permission, 'key': address})
+        return granted
 
-    def grantee_exists(self, domain, grantee_address):
+    def resolve_grantee(self, domain, grantee_address):
         grantee_name, grantee_domain = split_address(grantee_address)
-        return self.get_mailbox(grantee_domain, grantee_name) is not None
+        record = self.get_mailbox(grantee_domain, grantee_name, need=('primary_address',))
+        if record is None:
+            return None
+        return {'key': record['primary_address'], 'address': record['primary_address']}
 
-    def _grantee_part(self, domain, grantee_address):
+    def _grantee_part(self, domain, grantee):
         # The API names a grantee of the same domain by mailbox name, others by full address.
-        grantee_name, grantee_domain = split_address(grantee_address)
-        return grantee_name if grantee_domain == domain.lower() else grantee_address
+        grantee_name, grantee_domain = split_address(grantee['address'])
+        return grantee_name if grantee_domain == domain.lower() else grantee['address']
 
-    def _permission_of(self, domain, name, grantee_address):
+    def _permission_of(self, domain, name, key):
         for entry in self.get_permissions(domain, name):
-            if entry['grantee'] == grantee_address:
+            if entry['key'] == key:
                 return entry['permission']
         return None
 
-    def set_permission(self, domain, name, grantee_address, permission, current):
-        parts = ('ex', 'mailboxes', name, 'permissions', self._grantee_part(domain, grantee_address))
-        obj = 'permission of %s on %s' % (grantee_address, mailbox_address(name, domain))
+    def set_permission(self, domain, name, grantee, permission, current):
+        parts = ('ex', 'mailboxes', name, 'permissions', self._grantee_part(domain, grantee))
+        obj = 'permission of %s on %s' % (grantee['address'], mailbox_address(name, domain))
         form = {'permission': WIRE_PERMISSIONS[permission]}
         if current is None:
             self._call('POST', domain, parts, obj, form=form,
-                       confirm=lambda: self._permission_of(domain, name, grantee_address) == permission)
+                       confirm=lambda: self._permission_of(domain, name, grantee['key']) == permission)
         else:
             self._call('PUT', domain, parts, obj, form=form, idempotent=True)
 
-    def revoke_permission(self, domain, name, grantee_address, current):
-        parts = ('ex', 'mailboxes', name, 'permissions', self._grantee_part(domain, grantee_address))
-        obj = 'permission of %s on %s' % (grantee_address, mailbox_address(name, domain))
+    def revoke_permission(self, domain, name, grantee, current):
+        parts = ('ex', 'mailboxes', name, 'permissions', self._grantee_part(domain, grantee))
+        obj = 'permission of %s on %s' % (grantee['address'], mailbox_address(name, domain))
         self._call('DELETE', domain, parts, obj,
-                   confirm=lambda: self._permission_of(domain, name, grantee_address) is None)
+                   confirm=lambda: self._permission_of(domain, name, grantee['key']) is None)
 
     # --- ActiveSync ---------------------------------------------------------------------------
 
     def get_activesync(self, domain, name):
         address = mailbox_address(name, domain)
-        try:
-            data = self._call('GET', domain, ('ex', 'mailboxes', name, 'activesyncmobileservice'), address)
-        except NotFoundError as exc:
-            # One 404 means two things: no service (an answer), or no mailbox (an error).
-            if 'activesync' in (exc.provider_message or '').lower():
-                return None
-            raise
-        return {
-            'email_address': data.get('emailAddress'),
-            'server_address': data.get('serverAddress'),
-            'user_name': data.get('userName'),
-            'domain_address': data.get('domainAddress'),
-        }
+        data = self._call('GET', domain, ('ex', 'mailboxes', name, 'activesyncmobileservice'), address,
+                          missing_ok=True)
+        if data is None:
+            # One 404 means two things: no service, or no mailbox. The mailbox itself says which.
+            if self.get_mailbox(domain, name, need=('activesync',)) is None:
+                raise NotFoundError('mailbox does not exist', provider=self.name, obj=address, status=404)
+            return None
+        data = as_dict(data, 'the ActiveSync service', P, address)
+        return dict((key, as_text(data.get(wire), wire, P, address) or None) for key, wire in (
+            ('email_address', 'emailAddress'), ('server_address', 'serverAddress'),
+            ('user_name', 'userName'), ('domain_address', 'domainAddress')))
 
     def set_activesync(self, domain, name, enabled):
         address = mailbox_address(name, domain)

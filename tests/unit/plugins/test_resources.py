@@ -24,8 +24,9 @@ class MemoryClient(ProviderClient):
         super(MemoryClient, self).__init__({})
         self.boxes = mailboxes or {}
         self.writes = []
+        self.resolved = []
 
-    def get_mailbox(self, domain, name):
+    def get_mailbox(self, domain, name, need=None):
         box = self.boxes.get(name)
         return dict(box, aliases=list(box["aliases"])) if box else None
 
@@ -51,19 +52,25 @@ class MemoryClient(ProviderClient):
     def remove_alias(self, domain, name, address):
         self.writes.append(("remove_alias", address))
 
+    def check_password(self, password, name, domain, display_name=None):
+        if "bad" in password:
+            raise InvalidInputError("password does not meet the memory rules")
+
     def get_permissions(self, domain, name):
         if name not in self.boxes:
             raise NotFoundError("does not exist", obj=name)
-        return [{"grantee": g, "permission": p} for g, p in sorted(self.boxes[name]["perms"].items())]
+        return [{"grantee": g, "permission": p, "key": g} for g, p in sorted(self.boxes[name]["perms"].items())]
 
-    def grantee_exists(self, domain, grantee_address):
-        return grantee_address.split("@")[0] in self.boxes
+    def resolve_grantee(self, domain, grantee_address):
+        self.resolved.append(grantee_address)
+        found = self.boxes.get(grantee_address.split("@")[0])
+        return {"key": found["primary_address"], "address": found["primary_address"]} if found else None
 
-    def set_permission(self, domain, name, grantee_address, permission, current):  # pylint: disable=redefined-outer-name
-        self.writes.append(("put" if current else "post", grantee_address, permission))
+    def set_permission(self, domain, name, grantee, permission, current):  # pylint: disable=redefined-outer-name
+        self.writes.append(("put" if current else "post", grantee["address"], permission))
 
-    def revoke_permission(self, domain, name, grantee_address, current):
-        self.writes.append(("delete", grantee_address))
+    def revoke_permission(self, domain, name, grantee, current):
+        self.writes.append(("delete", grantee["address"]))
 
     def get_activesync(self, domain, name):
         return {"server_address": "mex"} if self.boxes[name]["activesync"] else None
@@ -125,7 +132,8 @@ def test_update_sends_only_the_difference_and_diffs_only_managed_fields():
     client = MemoryClient({"alex": box()})
     outcome = mailbox.run(client, params(display_name="Alex", enabled=False, forwarding_address="Boss@example.com"), False)
     assert outcome.changed is True
-    assert client.writes == [("update", "alex", {"enabled": False, "forwarding_address": "Boss@example.com"}, None)]
+    # Addresses are checked and sent in lower case.
+    assert client.writes == [("update", "alex", {"enabled": False, "forwarding_address": "boss@example.com"}, None)]
     assert outcome.diff["before"] == {"display_name": "Alex", "enabled": True, "forwarding_address": "", "state": "present"}
     assert outcome.diff["after"] == {"display_name": "Alex", "enabled": False, "forwarding_address": "boss@example.com",
                                      "state": "present"}
@@ -189,8 +197,11 @@ def test_alias_on_missing_mailbox_names_it():
 
 
 def test_alias_rejects_what_is_not_an_address():
-    with pytest.raises(InvalidInputError, match="not an e-mail address"):
-        alias.run(MemoryClient({"alex": box()}), alias_params(aliases=["no-at-sign"]), False)
+    for bad in ("no-at-sign", "a/b@example.com", "x@exampel", "a..b@example.com", "x?@example.com"):
+        client = MemoryClient({"alex": box()})
+        client.get_mailbox = None  # any read would now blow up: the check comes first
+        with pytest.raises(InvalidInputError, match="invalid alias"):
+            alias.run(client, alias_params(aliases=[bad]), False)
 
 
 def perm_params(**kw):
@@ -212,9 +223,21 @@ def test_permission_upgrade_is_an_edit_and_partial_revoke_leaves_the_rest():
 def test_permission_unchanged_and_missing_grantee():
     client = MemoryClient({"alex": box(perms={"bob@example.com": "full_access"}), "bob": box("bob")})
     assert permission.run(client, perm_params(), False).changed is False and client.writes == []
+    assert client.resolved == []  # found in the list by its address: no read of the grantee
     with pytest.raises(NotFoundError, match="grantee carol@example.com does not exist"):
         permission.run(client, perm_params(grantee="carol"), False)
-    assert client.writes == []
+    assert client.writes == [] and client.resolved == ["carol@example.com"]
+
+
+def test_permission_matches_the_grantee_by_mailbox_not_by_the_text_of_an_address():
+    # bob's grant is listed under his primary address; the task names him by another address of his.
+    bob = box("bob", primary_address="robert@example.com")
+    client = MemoryClient({"alex": box(perms={"robert@example.com": "full_access"}), "bob": bob})
+    outcome = permission.run(client, perm_params(grantee="bob@example.com"), False)
+    assert outcome.changed is False and client.writes == []
+    assert outcome.result["grantee"] == "robert@example.com"
+    outcome = permission.run(client, perm_params(grantee="bob", state="absent"), False)
+    assert outcome.changed and client.writes == [("delete", "robert@example.com")]
 
 
 def test_check_mode_predicts_against_a_mailbox_an_earlier_task_would_create():
