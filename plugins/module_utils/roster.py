@@ -64,6 +64,7 @@ class Entry(object):
         self.to_add, self.to_remove = [], []
         self.activesync_change = None
         self.error = None
+        self.done = []  # the steps a real run completed, for the message when a later one fails
 
     @property
     def need(self):
@@ -114,6 +115,18 @@ def run(client, params, check_mode):
     if not check_mode:
         planned.apply(entries, delegates)
     return planned.outcome(entries, delegates)
+
+
+class PartlyDone(HostedExchangeError):
+    """An entry's failure, saying what of it was done before (a created mailbox whose alias was refused)."""
+
+    def __init__(self, done, error):
+        prefix = '%s, then: ' % ', '.join(done) if done else ''
+        super(PartlyDone, self).__init__(prefix + str(error))
+        self.cause = error
+
+    def __str__(self):
+        return self.message
 
 
 def identity(record):
@@ -364,10 +377,10 @@ class Plan(object):
             try:
                 self._apply_entry(entry)
             except SYSTEMIC_ERRORS as exc:
-                entry.error = exc
+                entry.error = PartlyDone(entry.done, exc)
                 self.stopped = exc
             except HostedExchangeError as exc:
-                entry.error = exc
+                entry.error = PartlyDone(entry.done, exc)
         failed_creates = set(entry.key for entry in entries if entry.error is not None and not entry.exists)
         for owner, state in sorted(self.owners.items()):
             for change in state['changes']:
@@ -389,12 +402,16 @@ class Plan(object):
         client, domain, name = self.client, self.domain, entry.before['name'] if entry.exists else entry.name
         if not entry.exists:
             client.create_mailbox(domain, name, dict(entry.desired, **entry.create_options), self.password)
+            entry.done.append('created')
         elif entry.changes:
             client.update_mailbox(domain, name, entry.changes, None, entry.before)
+            entry.done.append('updated %s' % ', '.join(sorted(entry.changes)))
         for alias in entry.to_add:
             client.add_alias(domain, name, alias)
+            entry.done.append('added %s' % alias)
         for alias in entry.to_remove:
             client.remove_alias(domain, name, alias)
+            entry.done.append('removed %s' % alias)
         if entry.activesync_change is not None:
             client.set_activesync(domain, name, entry.activesync_change)
 
@@ -450,12 +467,12 @@ class Plan(object):
     # the result
 
     def outcome(self, entries, delegates):
-        result = {'created': [], 'updated': [], 'unchanged': [], 'failed': [], 'errors': {}, 'changes': {},
+        result = {'created': [], 'updated': [], 'unchanged': [], 'failed_entries': [], 'errors': {}, 'changes': {},
                   'delegates': [], 'unlisted': list(self.unlisted), 'not_attempted': list(self.not_attempted)}
         diffs = []
         for entry in entries:
             if entry.error is not None:
-                result['failed'].append(str(entry.name))
+                result['failed_entries'].append(str(entry.name))
                 result['errors'][str(entry.name)] = str(entry.error)
                 continue
             if str(entry.name) in self.not_attempted:
@@ -487,7 +504,7 @@ class Plan(object):
                                                                           self.client.name)})
         for delegate in delegates:
             if delegate.error is not None:
-                result['failed'].append(delegate.label)
+                result['failed_entries'].append(delegate.label)
                 result['errors'][delegate.label] = str(delegate.error)
         self._unlisted_outcome(result, diffs)
         changed = bool(result['created'] or result['updated'] or result['delegates'] or result.get('disabled')
@@ -540,14 +557,14 @@ class Plan(object):
             result['changes'][name] = {'before': before, 'after': after}
             diffs.append(self._diff(name, before, after))
         for name, exc in sorted(self.unlisted_errors.items()):
-            result['failed'].append(name)
+            result['failed_entries'].append(name)
             result['errors'][name] = str(exc)
 
     def _failure(self, result):
-        if not result['failed'] and not self.stopped:
+        if not result['failed_entries'] and not self.stopped:
             return None
-        lines = ['%s: %s' % (name, result['errors'].get(name, '')) for name in result['failed']]
-        text = '%d of the roster\'s entries failed: %s' % (len(result['failed']), '; '.join(lines))
+        lines = ['%s: %s' % (name, result['errors'].get(name, '')) for name in result['failed_entries']]
+        text = '%d of the roster\'s entries failed: %s' % (len(result['failed_entries']), '; '.join(lines))
         if self.stopped is not None:
             text += ' - stopped early, %d not attempted: %s' % (len(self.not_attempted),
                                                                 ', '.join(str(item) for item in self.not_attempted))

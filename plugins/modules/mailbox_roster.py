@@ -360,16 +360,17 @@ unchanged:
   type: list
   elements: str
   sample: [pat.jones]
-failed:
+failed_entries:
   description:
     - The entries that failed - mailbox names, C(delegate GRANTEE on MAILBOX) for delegates, and unlisted
       mailboxes that could not be disabled or removed. RV(errors) says why.
+    - (Ansible reserves the key C(failed) of a task result for the task's own failure, so the names are here.)
   returned: always
   type: list
   elements: str
   sample: [o.brien]
 errors:
-  description: Why each entry of RV(failed) failed, by entry.
+  description: Why each entry of RV(failed_entries) failed, by entry.
   returned: always
   type: dict
   sample: {o.brien: "rackspace: o.brien@example.com: POST refused: Invalid display name (HTTP 400)"}

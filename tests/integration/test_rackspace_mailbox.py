@@ -33,7 +33,9 @@ def test_mailbox_rhythm_create_rerun_check_apply_remove(run_playbook, rackspace_
     assert result["mailbox"]["first_name"] == "Alex" and result["mailbox"]["address"] == "alex@example.com"
     assert result["diff"]["before"] == {"state": "absent"}
     assert result["diff"]["after"]["password"] == "<changed>"
-    assert methods(sb) == ["GET", "POST", "GET"]  # create: 1 GET + 1 POST + 1 GET for the result
+    # create: the mailbox's GET (404), one GET of the domain's index (it exists: not a typo), the POST, a GET for the result
+    assert methods(sb) == ["GET", "GET", "POST", "GET"]
+    assert sb.requests()[1]["path"].endswith("/ex/mailboxes") and sb.requests()[1]["query"]["size"] == "1"
     posted = sb.writes()[0]["form"]
     assert posted["displayName"] == "Alex Smith" and posted["size"] == "2048" and posted["firstName"] == "Alex"
     assert sb.state.domain(DOMAIN).mailboxes["alex"].show()["contactInfo"]["department"] == "Finance"
@@ -76,7 +78,15 @@ def test_mailbox_rhythm_create_rerun_check_apply_remove(run_playbook, rackspace_
     sb.clear_log()
     gone = run_playbook(play(mailbox(state="absent")), env=rackspace_env)
     assert gone.rc == 0 and gone["mailbox"]["changed"] is False, gone
-    assert methods(sb) == ["GET"]
+    assert methods(sb) == ["GET", "GET"]  # absent: its GET (404), then the domain's (it exists: absent, not a typo)
+
+    sb.clear_log()
+    typo = run_playbook(play(task("mailbox", "exchange_mailbox", domain="exampel.com", name="alex", state="absent")),
+                        env=rackspace_env, check=True)
+    assert typo.rc != 0
+    assert typo["mailbox"]["msg"] == ("rackspace: domain exampel.com is not a hosted Exchange domain of customer me "
+                                      "(check domain and account): Domain exampel.com not found (HTTP 404)")
+    assert methods(sb) == ["GET", "GET"] and sb.writes() == []
 
 
 @pytest.mark.sandbox(fixture=FIXTURE)
@@ -126,9 +136,19 @@ def test_wrong_credentials_fail_clearly(run_playbook, rackspace_sandbox, rackspa
 
 @pytest.mark.sandbox(fixture=FIXTURE)
 def test_invalid_password_gives_the_providers_message_and_creates_nothing(run_playbook, rackspace_sandbox, rackspace_env):
-    result = run_playbook(play(mailbox(display_name="Alex", password="short", size=1024)), env=rackspace_env)
+    # The documented password rules are checked before any request, so check mode predicts the refusal too.
+    for check in (True, False):
+        result = run_playbook(play(mailbox(display_name="Alex", password="short", size=1024)), env=rackspace_env,
+                              check=check)
+        assert result.rc != 0
+        assert result["mailbox"]["msg"] == ("rackspace: alex: password does not meet the Rackspace password rules: it "
+                                            "must be at least 8 characters long; contain 3 of: upper-case letters, "
+                                            "lower-case letters, digits, symbols")
+    assert rackspace_sandbox.requests() == []
+    # What only the provider knows comes back in its own words, with the status.
+    result = run_playbook(play(mailbox(display_name="Al<ex>", password=PASSWORD, size=1024)), env=rackspace_env)
     assert result.rc != 0
-    assert "Password must be at least 8 characters long" in result["mailbox"]["msg"]
+    assert "Invalid display name" in result["mailbox"]["msg"]
     assert result["mailbox"]["status"] == 400
     assert "alex" not in rackspace_sandbox.state.domain(DOMAIN).mailboxes
 
@@ -142,18 +162,33 @@ def test_bad_input_fails_before_any_write(run_playbook, rackspace_sandbox, racks
     negative = run_playbook(play(mailbox(name="bob", size=-5)), env=rackspace_env)
     assert negative.rc != 0 and "size must be a positive number" in negative["mailbox"]["msg"]
     assert rackspace_sandbox.writes() == []
-    assert methods(rackspace_sandbox) == ["GET"]  # only the missing-password case got as far as reading
+    # only the missing-password case got as far as reading: the mailbox (404), then its domain (it exists)
+    assert methods(rackspace_sandbox) == ["GET", "GET"]
 
 
-@pytest.mark.sandbox(fixture=FIXTURE, time_scale=0.03, limits={"GET": 3})
+GENERATED = {"domains": {DOMAIN: {"generate": {"prefix": "user", "count": 12, "size": 512}}}}
+
+
+@pytest.mark.sandbox(fixture=GENERATED, time_scale=0.05, limits={"GET": 4})
 def test_throttling_within_the_budget_is_survived(run_playbook, rackspace_sandbox, rackspace_env):
-    reads = [task("read %d" % i, "mailbox_info", domain=DOMAIN, name="bob") for i in range(6)]
-    result = run_playbook(play(*reads), env=dict(rackspace_env, HOSTED_EXCHANGE_RETRY_BUDGET="30"))
+    # Pacing off, so the 13 reads of one task run into the sandbox's limit of 4 reads per 3 s window.
+    env = dict(rackspace_env, HOSTED_EXCHANGE_RETRY_BUDGET="60", HOSTED_EXCHANGE_MAX_READS_PER_MINUTE="0")
+    result = run_playbook(play(task("read", "mailbox_info", domain=DOMAIN, details=True)), env=env)
     assert result.rc == 0, result
-    assert all(result["read %d" % i]["mailboxes"][0]["name"] == "bob" for i in range(6))
+    assert [record["name"] for record in result["read"]["mailboxes"]] == ["user%02d" % n for n in range(1, 13)]
     statuses = [request["status"] for request in rackspace_sandbox.requests()]
     assert 403 in statuses  # the sandbox did throttle ...
-    assert statuses.count(200) == 6  # ... and every read still got through
+    assert statuses.count(200) == 13  # ... and every read still got through
+
+
+@pytest.mark.sandbox(fixture=GENERATED, time_scale=0.05, limits={"GET": 4})
+def test_pacing_inside_the_limit_draws_no_throttle(run_playbook, rackspace_sandbox, rackspace_env):
+    # The same reads paced at the sandbox's limit (4 per 60 s x 0.05): not one refusal.
+    env = dict(rackspace_env, HOSTED_EXCHANGE_MAX_READS_PER_MINUTE="4", HOSTED_EXCHANGE_RATE_WINDOW="3")
+    result = run_playbook(play(task("read", "mailbox_info", domain=DOMAIN, details=True)), env=env)
+    assert result.rc == 0, result
+    assert result["read"]["count"] == 12
+    assert [request["status"] for request in rackspace_sandbox.requests()] == [200] * 13
 
 
 @pytest.mark.sandbox(fixture=FIXTURE, time_scale=10, limits={"GET": 1})
@@ -187,9 +222,10 @@ def test_secrets_never_appear_in_verbose_output(run_playbook, rackspace_sandbox,
     output = result.stdout + result.stderr
     for text in [secret, secret + "-wrong"] + list(secrets.values()):
         assert text not in output
-    # The request log proves the secrets were really sent.
+    # The request log proves the secrets were really sent - all but the one the password rules refused before sending.
     sent = [request["form"].get("password") for request in rackspace_sandbox.writes()]
-    assert set(secrets.values()) <= set(sent)
+    assert set(secrets.values()) - {secrets["pw_dave"]} <= set(sent)
+    assert secrets["pw_dave"] not in sent
 
 
 @pytest.mark.sandbox(fixture={"domains": {DOMAIN: {"generate": {"prefix": "user", "count": 1000, "size": 512}}}})

@@ -219,6 +219,7 @@ class RackspaceClient(ProviderClient):
             raise InvalidInputError('account must be a Rackspace customer number or "me" (got %r)' % self.account[:40],
                                     provider=self.name)
         self._known_domains = set()
+        self._primaries = {}  # name@domain -> primary address of mailboxes this run has read or created
         self.make_transport(is_throttle=is_throttle, sign=self._sign)
 
     def api_origin(self):
@@ -313,13 +314,16 @@ class RackspaceClient(ProviderClient):
             self._require_domain(domain)
             return None
         self._known_domains.add(domain.lower())
-        return from_show(data, domain, name, obj)
+        record = from_show(data, domain, name, obj)
+        self._primaries[obj] = record['primary_address']
+        return record
 
     def create_mailbox(self, domain, name, fields, password):
         form = to_form(fields)
         form['password'] = password
         self._call('POST', domain, ('ex', 'mailboxes', name), mailbox_address(name, domain), form=form,
                    confirm=lambda: self.get_mailbox(domain, name) is not None)
+        self._primaries[mailbox_address(name, domain)] = mailbox_address(name, domain)
 
     def update_mailbox(self, domain, name, changes, password, before):
         form = to_form(changes)
@@ -381,11 +385,15 @@ class RackspaceClient(ProviderClient):
         return granted
 
     def resolve_grantee(self, domain, grantee_address):
-        grantee_name, grantee_domain = split_address(grantee_address)
-        record = self.get_mailbox(grantee_domain, grantee_name, need=('primary_address',))
-        if record is None:
-            return None
-        return {'key': record['primary_address'], 'address': record['primary_address']}
+        primary = self._primaries.get(grantee_address)
+        if primary is None:
+            # Not read or created in this run yet: its show says whether it exists and its primary address.
+            grantee_name, grantee_domain = split_address(grantee_address)
+            record = self.get_mailbox(grantee_domain, grantee_name, need=('primary_address',))
+            if record is None:
+                return None
+            primary = record['primary_address']
+        return {'key': primary, 'address': primary}
 
     def _grantee_part(self, domain, grantee):
         # The API names a grantee of the same domain by mailbox name, others by full address.
