@@ -9,6 +9,8 @@
 #   playbooks/onboard.yml                  (change it)
 #   playbooks/onboard.yml                  (again: must change nothing)
 #   playbooks/report.yml                   (what mailbox_info reports)
+#   scripts/demo_drift.yml                 (someone changes a hire by hand, adds an unlisted mailbox)
+#   playbooks/audit.yml --check --diff     (the audit finds both) and shows its drift report
 # and stops the sandbox on exit. The API URL is always the sandbox's, so a
 # HOSTED_EXCHANGE_API_URL left in the shell can never send the demo to a real provider.
 #
@@ -31,6 +33,8 @@ export HOSTED_EXCHANGE_PROVIDER=$provider
 export HOSTED_EXCHANGE_API_USER=${HOSTED_EXCHANGE_API_USER:-demo-user}
 export HOSTED_EXCHANGE_API_SECRET=${HOSTED_EXCHANGE_API_SECRET:-demo-secret}
 export HOSTED_EXCHANGE_INITIAL_PASSWORD=${HOSTED_EXCHANGE_INITIAL_PASSWORD:-Demo-Passw0rd-2026}
+# the shared mailbox gets its own password, never the hires'
+export HOSTED_EXCHANGE_SHARED_MAILBOX_PASSWORD=${HOSTED_EXCHANGE_SHARED_MAILBOX_PASSWORD:-Shared-Mailb0x-2026}
 # the account each sandbox holds when started without a fixture (docs/sandbox.md);
 # Rackspace needs none: the modules' default `me` is the caller's own account
 case "$provider" in
@@ -102,6 +106,14 @@ if grep -E '^\S+ +: ok=' "$work/again.out" | grep -vq 'changed=0 '; then
     exit 1
 fi
 playbook playbooks/report.yml
+
+# Drift: someone changes a hire by hand and a mailbox nobody listed appears; the weekly audit
+# (a --check --diff run) finds both and leaves a drift report a person reads at a glance.
+playbook scripts/demo_drift.yml
+ONBOARD_REPORT_DIR=$work playbook playbooks/audit.yml --check --diff || true
+echo
+echo "==================== the drift report ($work/drift-example.com.md) ===================="
+cat "$work/drift-example.com.md"
 
 echo
 echo "demo: done; the sandbox served $(cat "$work/requests.jsonl" 2>/dev/null | wc -l) requests ($work/requests.jsonl)"

@@ -30,6 +30,12 @@ def run(client, params, check_mode):
     if unsupported:
         raise NotSupportedError('mailbox_info include=%s is not supported by provider %s'
                                 % (','.join(unsupported), client.name))
+    if not params.get('domain'):
+        # No domain: only what the provider can do, for roles and playbooks to ask; no request is sent.
+        if used or params.get('name'):
+            raise NotSupportedError('domain is required to read mailboxes (without it mailbox_info returns only '
+                                    'capabilities)')
+        return Outcome(False, {'mailboxes': [], 'count': 0, 'capabilities': client.capabilities()})
     domain = client.check_domain(params['domain'])
 
     if params.get('name'):

@@ -20,6 +20,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     AuthError,
     HostedExchangeError,
     InvalidInputError,
+    NotFoundError,
     NotSupportedError,
     RetryExhaustedError,
     UnknownScopeError,
@@ -40,7 +41,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model impo
     split_address,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.permission import find_grant, wanted_permission
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 # Failures that no other entry could escape: stop instead of paying for each entry again.
 SYSTEMIC_ERRORS = (AuthError, RetryExhaustedError, UnknownScopeError)
@@ -285,7 +286,8 @@ class Plan(object):
     def read_delegates(self, delegates, entries):
         """Each delegated mailbox's permission list, once; then what each delegate changes."""
         created = set(entry.key for entry in entries if entry.error is None and not entry.exists)
-        exact = self.params['exclusive_delegates']
+        mode = self.params['delegates_mode']
+        exact = mode in ('exact', 'exclusive')
         for delegate in delegates:
             if delegate.error is not None:
                 continue
@@ -315,7 +317,7 @@ class Plan(object):
                 raise
             except HostedExchangeError as exc:
                 delegate.error = exc
-        if exact:
+        if mode == 'exclusive':
             for owner, state in self.owners.items():
                 for entry in state['permissions']:
                     if entry['key'] not in state['listed']:
@@ -330,8 +332,11 @@ class Plan(object):
             elif owner in self.listing:
                 permissions = self.client.get_permissions(self.domain, self.listing[owner]['name'])
             else:
-                raise InvalidInputError('mailbox %s does not exist and is not in the list' % owner,
-                                        provider=self.client.name)
+                # Like the other modules: in check mode, an earlier task of the same run may create it.
+                assume_created_in_check_mode(self.check_mode, NotFoundError(
+                    'mailbox %s does not exist and is not in the list' % owner, provider=self.client.name,
+                    obj=mailbox_address(owner, self.domain)), self.warnings)
+                permissions = []
             self.owners[owner] = {'permissions': permissions, 'changes': [], 'listed': set(),
                                   'name': self.listing[owner]['name'] if owner in self.listing else owner}
         return self.owners[owner]
@@ -467,7 +472,7 @@ class Plan(object):
     # the result
 
     def outcome(self, entries, delegates):
-        result = {'created': [], 'updated': [], 'unchanged': [], 'failed_entries': [], 'errors': {}, 'changes': {},
+        result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [], 'failed_entries': [], 'errors': {}, 'changes': {},
                   'delegates': [], 'unlisted': list(self.unlisted), 'not_attempted': list(self.not_attempted)}
         diffs = []
         for entry in entries:

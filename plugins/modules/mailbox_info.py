@@ -22,9 +22,10 @@ extends_documentation_fragment:
 options:
   domain:
     description:
-      - The domain to read.
+      - The domain to read. An unknown domain or account is an error, never an empty result.
+      - Without it, the module sends no request and returns only RV(capabilities) - what the provider
+        can do, for roles and playbooks to ask instead of keeping their own table.
     type: str
-    required: true
   name:
     description:
       - Read only this mailbox, with full details. The result is empty when it does not exist.
@@ -99,6 +100,10 @@ EXAMPLES = r'''
     fields: [size, current_usage]
   register: leavers
 
+- name: Ask what the provider can do (no request is sent)
+  mailops.hosted_exchange.mailbox_info:
+  register: provider_info
+
 - name: Audit delegates and ActiveSync of everybody in sales
   mailops.hosted_exchange.mailbox_info:
     domain: example.com
@@ -127,6 +132,67 @@ count:
   returned: always
   type: int
   sample: 1
+capabilities:
+  description:
+    - What the provider can do, as the collection's provider client says it - the one source of truth the
+      roles and playbooks of this collection ask.
+  returned: always
+  type: dict
+  contains:
+    provider:
+      description: The provider.
+      type: str
+    mailbox_options:
+      description: The M(mailops.hosted_exchange.exchange_mailbox) options it honours.
+      type: list
+      elements: str
+    create_requires:
+      description: What creating a mailbox needs besides its name.
+      type: list
+      elements: str
+    update_immutable:
+      description: Options it can set only when creating a mailbox.
+      type: list
+      elements: str
+    password_updatable:
+      description: Whether O(mailops.hosted_exchange.exchange_mailbox#module:update_password=always) can change an existing password.
+      type: bool
+    modules:
+      description: Which of C(alias), C(permission), C(activesync) (the modules M(mailops.hosted_exchange.mailbox_alias),
+        M(mailops.hosted_exchange.mailbox_permission), M(mailops.hosted_exchange.activesync_service)) it serves.
+      type: list
+      elements: str
+    info_options:
+      description: The options of this module it honours.
+      type: list
+      elements: str
+    info_includes:
+      description: The O(include) values it honours.
+      type: list
+      elements: str
+    listing_fields:
+      description: The fields a listing of a domain carries without a read per mailbox.
+      type: list
+      elements: str
+    can_disable:
+      description: Whether O(mailops.hosted_exchange.exchange_mailbox#module:state=disabled) can cut any access.
+      type: bool
+    disable:
+      description: The settings O(mailops.hosted_exchange.exchange_mailbox#module:state=disabled) applies.
+      type: dict
+    access_kept_when_disabled:
+      description: What a disabled mailbox can still do because the API cannot cut it.
+      type: list
+      elements: str
+    rate_limits:
+      description: The documented rate limits the client paces itself inside (requests a minute), by kind.
+      type: dict
+  sample:
+    provider: hostway
+    mailbox_options: [city, company, country, department, display_name, fax, first_name, forwarding_address]
+    create_requires: [password]
+    modules: []
+    can_disable: false
 '''
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.info import run
@@ -135,7 +201,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner imp
 
 def main():
     argument_spec = dict(
-        domain=dict(type='str', required=True),
+        domain=dict(type='str'),
         name=dict(type='str'),
         enabled=dict(type='bool'),
         name_startswith=dict(type='str'),

@@ -216,7 +216,7 @@ options:
     description:
       - Permissions of a grantee on a mailbox of the domain (listed or not).
       - By default a grant adds what it names and removes nothing else (a grantee with C(send_as)
-        asked for C(full_access) ends with C(both)); O(exclusive_delegates=true) makes them exact.
+        asked for C(full_access) ends with C(both)); see O(delegates_mode).
       - Providers - rackspace, odin.
     type: list
     elements: dict
@@ -258,12 +258,16 @@ options:
       - On odin the address the collection finds a mailbox by (its name at the domain) is kept, with a warning.
     type: bool
     default: false
-  exclusive_delegates:
+  delegates_mode:
     description:
-      - Make the permissions on each mailbox named in O(delegates) exactly those listed - other grantees
-        lose their permissions there, and a grant is set exactly as listed instead of added to.
-    type: bool
-    default: false
+      - V(add) - a grant adds the rights it names to what the grantee holds; nothing else changes.
+      - V(exact) - each listed grantee holds exactly the permission listed (a C(send_as) granted by
+        someone else to a grantee listed with C(full_access) is taken away); other grantees are left alone.
+      - V(exclusive) - as V(exact), and grantees not listed lose their permissions on each mailbox named in
+        O(delegates).
+    type: str
+    choices: [add, exact, exclusive]
+    default: add
   unlisted:
     description:
       - What to do with mailboxes of the domain that no entry names (the leavers nobody offboarded).
@@ -342,6 +346,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+domain:
+  description: The domain, lower case.
+  returned: always
+  type: str
+  sample: example.com
+provider:
+  description: The provider.
+  returned: always
+  type: str
+  sample: rackspace
 created:
   description: Names of the mailboxes created (in check mode, that would be created).
   returned: always
@@ -453,7 +467,7 @@ def main():
         )),
         password=dict(type='str', no_log=True),
         exclusive_aliases=dict(type='bool', default=False),
-        exclusive_delegates=dict(type='bool', default=False),
+        delegates_mode=dict(type='str', default='add', choices=['add', 'exact', 'exclusive']),
         unlisted=dict(type='str', default='ignore', choices=list(UNLISTED_ACTIONS)),
         unlisted_keep=dict(type='list', elements='str', default=[]),
     )

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, Mailops Engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""drift_report, drift_report_markdown: what a check-mode mailbox_roster run found, for a person to read."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+STATE = 'state'
+
+
+def _shown(value):
+    if value is None or value == '' or value == []:
+        return '-'
+    if isinstance(value, bool):
+        return 'yes' if value else 'no'
+    if isinstance(value, list):
+        return ', '.join(str(item) for item in value)
+    return str(value)
+
+
+def _rows(name, change):
+    """(mailbox, field, now, should be) rows of one mailbox's change."""
+    before, after = change.get('before') or {}, change.get('after') or {}
+    if before.get(STATE) == 'absent':
+        return [(name, 'mailbox', 'missing', 'to be created')]
+    if after.get(STATE) == 'absent':
+        return [(name, 'mailbox', 'present', 'to be removed')]
+    rows = []
+    for field in sorted(set(before) | set(after)):
+        if field in (STATE, 'password'):
+            continue
+        if field == 'delegates':
+            grants_before, grants_after = before.get(field) or {}, after.get(field) or {}
+            for grantee in sorted(set(grants_before) | set(grants_after)):
+                rows.append((name, 'permission of %s' % grantee, _shown(grants_before.get(grantee)),
+                             _shown(grants_after.get(grantee))))
+        elif before.get(field) != after.get(field):
+            rows.append((name, field, _shown(before.get(field)), _shown(after.get(field))))
+    if after.get(STATE) == 'disabled' and before.get(STATE) != 'disabled':
+        rows.append((name, 'access', 'enabled', 'to be disabled'))
+    return rows
+
+
+def drift_report(results):
+    """One entry per domain: who drifted in what, who is missing, who nobody listed, what failed."""
+    if isinstance(results, dict):
+        results = [results]
+    if not isinstance(results, list):
+        raise AnsibleFilterError('drift_report expects a mailbox_roster result or a list of them')
+    domains = []
+    for result in results:
+        if not isinstance(result, dict) or 'changes' not in result:
+            raise AnsibleFilterError('drift_report expects registered mailbox_roster results (with changes)')
+        rows = []
+        for name, change in sorted((result.get('changes') or {}).items()):
+            rows.extend(_rows(name, change))
+        domains.append({
+            'domain': result.get('domain'),
+            'provider': result.get('provider'),
+            'drifted': [dict(zip(('mailbox', 'field', 'now', 'should_be'), row)) for row in rows],
+            'to_create': list(result.get('created') or []),
+            'to_update': list(result.get('updated') or []),
+            'compliant': len(result.get('unchanged') or []),
+            'unlisted': list(result.get('unlisted') or []),
+            'failed': dict((name, (result.get('errors') or {}).get(name, '')) for name in
+                           result.get('failed_entries') or []),
+        })
+    return {'domains': domains, 'drifted': sum(len(domain['to_create']) + len(domain['to_update'])
+                                               for domain in domains)}
+
+
+def _cell(text):
+    return str(text).replace('|', '\\|').replace('\n', ' ')
+
+
+def drift_report_markdown(results, title='Hosted Exchange drift report'):
+    """The drift_report as Markdown: one table per domain."""
+    report = drift_report(results)
+    lines = ['# %s' % title, '']
+    for domain in report['domains']:
+        lines.append('## %s (%s)' % (domain['domain'], domain['provider']))
+        lines.append('')
+        lines.append('%d compliant, %d to create, %d drifted, %d unlisted, %d failed.' % (
+            domain['compliant'], len(domain['to_create']), len(domain['to_update']), len(domain['unlisted']),
+            len(domain['failed'])))
+        lines.append('')
+        if domain['drifted']:
+            lines.append('| mailbox | field | now | should be |')
+            lines.append('|---|---|---|---|')
+            for row in domain['drifted']:
+                lines.append('| %s | %s | %s | %s |' % tuple(_cell(row[key]) for key in
+                                                            ('mailbox', 'field', 'now', 'should_be')))
+            lines.append('')
+        if domain['unlisted']:
+            lines.append('Mailboxes nobody listed: %s' % ', '.join(domain['unlisted']))
+            lines.append('')
+        if domain['failed']:
+            lines.append('Failed:')
+            lines.extend('- %s: %s' % (name, _cell(reason)) for name, reason in sorted(domain['failed'].items()))
+            lines.append('')
+    return '\n'.join(lines).rstrip() + '\n'
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'drift_report': drift_report, 'drift_report_markdown': drift_report_markdown}
