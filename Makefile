@@ -29,7 +29,7 @@ OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
 GATES := install sanity lint docs build changelog unit integration
 
-.PHONY: help venv test $(GATES) demo clean distclean
+.PHONY: help venv test $(GATES) demo bench clean distclean
 
 help:
 	@echo "make venv         create/update .venv from requirements-dev.txt (no-op when up to date)"
@@ -43,6 +43,7 @@ help:
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
 	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
+	@echo "make bench        requests and time against the sandbox, as ratios next to the floor (BENCH_HIRES=300)"
 	@echo "make clean        remove .build and tests/output; distclean also removes .venv"
 
 venv: $(STAMP)
@@ -96,6 +97,12 @@ test:
 
 demo: install
 	PROVIDER=$(PROVIDER) scripts/demo.sh
+
+# Not part of `make test`: it measures time, which depends on the machine (request counts are
+# deterministic and asserted by the integration tests instead).
+BENCH_HIRES ?= 300
+bench: install
+	$(VENV_PY) scripts/bench.py --hires $(BENCH_HIRES)
 
 clean:
 	rm -rf $(BUILD) tests/output .pytest_cache
