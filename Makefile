@@ -27,7 +27,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # on the "#nodeps" line so the venv stamp covers it too.
 OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
-GATES := install sanity lint docs build changelog unit integration
+GATES := install sanity lint docs docs-lint docs-site build changelog unit integration
 
 .PHONY: help venv test $(GATES) demo clean distclean
 
@@ -38,12 +38,14 @@ help:
 	@echo "make sanity       ansible-test sanity on a copy at .build/sanity/ansible_collections/... (SANITY_ARGS=...)"
 	@echo "make lint         ansible-lint, production profile (.ansible-lint)"
 	@echo "make docs         ansible-doc renders every module in plugins/modules"
-	@echo "make build        ansible-galaxy collection build"
+	@echo "make docs-lint    antsibull-docs lint-collection-docs: module/role docs, extra docs, links"
+	@echo "make docs-site    HTML docs site (antsibull-docs + Sphinx, offline) in .build/docs-site"
+	@echo "make build        ansible-galaxy collection build (docs/*.md -> docs/docsite/rst first)"
 	@echo "make changelog    antsibull-changelog lint (fragments and changelog.yaml)"
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
 	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
-	@echo "make clean        remove .build and tests/output; distclean also removes .venv"
+	@echo "make clean        remove .build, tests/output and docs/docsite/rst; distclean also removes .venv"
 
 venv: $(STAMP)
 
@@ -59,9 +61,12 @@ $(STAMP): requirements-dev.txt
 	$(VENV_PY) -m pip check
 	touch $@
 
+# The guides in docs/*.md go into the collection as antsibull-docs extra docs
+# (docs/docsite/rst/*.rst, generated, not committed) so the docs site shows them.
 build: $(STAMP)
 	rm -rf $(DIST)
 	mkdir -p $(DIST)
+	$(VENV_PY) scripts/extra_docs.py
 	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) $(REPO)
 
 # --offline: the collection has no dependencies and no Galaxy server is reachable.
@@ -79,6 +84,15 @@ lint: install
 
 docs: install
 	scripts/check_docs.sh
+
+# Lints the sources (plugins/, roles/, docs/docsite/); RST generated from docs/*.md first.
+docs-lint: $(STAMP)
+	$(VENV_PY) scripts/extra_docs.py
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs $(REPO)
+
+# Builds from the installed collection; offline, Sphinx warnings are errors.
+docs-site: install
+	scripts/docs_site.sh
 
 changelog: $(STAMP)
 	$(BIN)/antsibull-changelog lint
@@ -98,7 +112,7 @@ demo: install
 	PROVIDER=$(PROVIDER) scripts/demo.sh
 
 clean:
-	rm -rf $(BUILD) tests/output .pytest_cache
+	rm -rf $(BUILD) tests/output .pytest_cache docs/docsite/rst
 
 distclean: clean
 	rm -rf $(VENV)
