@@ -27,7 +27,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # on the "#nodeps" line so the venv stamp covers it too.
 OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
-GATES := install sanity lint docs docs-lint docs-site build changelog unit integration
+GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration
 
 .PHONY: help venv test $(GATES) demo clean distclean
 
@@ -41,6 +41,7 @@ help:
 	@echo "make docs-lint    antsibull-docs lint-collection-docs: module/role docs, extra docs, links"
 	@echo "make docs-site    HTML docs site (antsibull-docs + Sphinx, offline) in .build/docs-site"
 	@echo "make build        ansible-galaxy collection build (docs/*.md -> docs/docsite/rst first)"
+	@echo "make ee           ansible-builder create: execution environment build context in .build/ee, checked"
 	@echo "make changelog    antsibull-changelog lint (fragments and changelog.yaml)"
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
@@ -93,6 +94,10 @@ docs-lint: $(STAMP)
 # Builds from the installed collection; offline, Sphinx warnings are errors.
 docs-site: install
 	scripts/docs_site.sh
+
+# No container engine here: writes the build context of execution-environment.yml and checks it.
+ee: build
+	$(VENV_PY) scripts/ee_context.py
 
 changelog: $(STAMP)
 	$(BIN)/antsibull-changelog lint
