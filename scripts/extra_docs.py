@@ -260,7 +260,9 @@ class Converter:
             start = int(node.attrs.get('start', 1))
             return self.list_items(node, lambda n: '%d.' % (start + n), level_state)
         if kind == 'blockquote':
-            return ['    ' + line if line else '' for line in self.blocks(node.children, level_state)]
+            # the empty comment ('..') ends whatever indented construct came before, so the
+            # indented lines are a block quote and not more of a preceding code block or list
+            return ['..', ''] + ['    ' + line if line else '' for line in self.blocks(node.children, level_state)]
         if kind == 'table':
             return self.table(node)
         if kind == 'hr':
