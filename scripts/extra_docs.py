@@ -49,9 +49,8 @@ UNDERLINES = '=-~^"'
 
 # docutils' rules for where inline markup may start and end (docutils.parsers.rst.states)
 _START_OK = re.compile(r'[\s%s%s]' % (re.escape(punctuation_chars.openers), re.escape(punctuation_chars.delimiters)))
-_END_OK = re.compile(r'[\s\\%s%s%s]' % (re.escape(punctuation_chars.closing_delimiters),
-                                         re.escape(punctuation_chars.delimiters),
-                                         re.escape(punctuation_chars.closers)))
+_END_OK = re.compile(r'[\s\\%s%s%s]' % (
+    re.escape(punctuation_chars.closing_delimiters), re.escape(punctuation_chars.delimiters), re.escape(punctuation_chars.closers)))
 # a paragraph line RST would read as a list item, enumerator, comment or field
 _BLOCK_START = re.compile(r'^([-+*•‣⁃]|\d+[.)]|\(\d+\)|#[.)]|[a-zA-Z][.)]|\.\.|:\w[^:]*:)(\s|$)')
 
@@ -354,8 +353,9 @@ class Converter:
     def run(self):
         rst_dir = self.docs / 'docsite' / 'rst'
         refs = self.index_refs()
+        generated_prefix = MARKER.split('%s', maxsplit=1)[0]
         hand_written = {path.stem for path in rst_dir.glob('*.rst')
-                        if not path.read_text(encoding='utf-8').startswith(MARKER.split('%s')[0])} if rst_dir.is_dir() else set()
+                        if not path.read_text(encoding='utf-8').startswith(generated_prefix)} if rst_dir.is_dir() else set()
         for name in sorted(set(self.guides) - refs):
             self.errors.append('docs/%s.md is not listed in docs/docsite/extra-docs.yml: add "- %s" to the toctree of a section'
                                % (name, name))
