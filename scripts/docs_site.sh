@@ -57,8 +57,13 @@ for path in plugins/modules/*.py; do
     [ -s "$pages/${module}_module.html" ] || missing+=("module $module: $pages/${module}_module.html")
 done
 [ "$count" -gt 0 ] || missing+=("any module: plugins/modules has none")
-for spec in roles/*/meta/argument_specs.y*ml; do
-    role=$(basename "$(dirname "$(dirname "$spec")")")
+for role_dir in roles/*/; do
+    role=$(basename "$role_dir")
+    if ! compgen -G "$role_dir/meta/argument_specs.y*ml" >/dev/null; then
+        # antsibull-docs documents a role from its argument specs only
+        echo "docs-site: NOTE: role $role has no meta/argument_specs.yml, so the site has no page for it"
+        continue
+    fi
     [ -s "$pages/${role}_role.html" ] || missing+=("role $role: $pages/${role}_role.html")
 done
 for guide in docs/*.md; do
