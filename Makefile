@@ -63,7 +63,8 @@ $(STAMP): requirements-dev.txt
 	touch $@
 
 # The guides in docs/*.md go into the collection as antsibull-docs extra docs
-# (docs/docsite/rst/*.rst, generated, not committed) so the docs site shows them.
+# (docs/docsite/rst/*.rst, generated, not committed) so the docs site shows them;
+# problems in them are warnings here and failures in docs-lint / docs-site.
 build: $(STAMP)
 	rm -rf $(DIST)
 	mkdir -p $(DIST)
@@ -86,9 +87,11 @@ lint: install
 docs: install
 	scripts/check_docs.sh
 
-# Lints the sources (plugins/, roles/, docs/docsite/); RST generated from docs/*.md first.
+# Lints the sources (plugins/, roles/, docs/docsite/); RST generated from docs/*.md first
+# (--check: a guide missing from extra-docs.yml or a broken link fails here, while
+# `make build` only warns about it).
 docs-lint: $(STAMP)
-	$(VENV_PY) scripts/extra_docs.py
+	$(VENV_PY) scripts/extra_docs.py --check
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs $(REPO)
 
 # Builds from the installed collection; offline, Sphinx warnings are errors.

@@ -128,6 +128,20 @@ def test_broken_links_fail(tmp_path, link, message):
     assert any(message in e for e in converter.errors), converter.errors
 
 
+def test_build_mode_writes_what_converts_and_warns(tmp_path, capsys):
+    repo = make_repo(tmp_path, {"guide": "# Guide\n\n[x](#nope)\n", "other": OTHER, "new": OTHER},
+                     index=["guide", "other"])
+    rst_dir = repo / "docs" / "docsite" / "rst"
+    rst_dir.mkdir()
+    (rst_dir / "guide.rst").write_text(extra_docs.MARKER % "guide" + "\n")  # from an earlier build
+    assert extra_docs.main(["--repo", str(repo)]) == 0
+    assert sorted(p.name for p in rst_dir.iterdir()) == ["new.rst", "other.rst"]
+    err = capsys.readouterr().err
+    assert "WARNING: docs/guide.md: link to #nope" in err and "WARNING: docs/new.md is not listed" in err
+    assert extra_docs.main(["--check", "--repo", str(repo)]) == 1
+    assert "ERROR: docs/guide.md: link to #nope" in capsys.readouterr().err
+
+
 def test_repository_files_link_to_the_repository(tmp_path):
     repo = make_repo(tmp_path, {"guide": "# Guide\n\nSee [the module](../plugins/modules/x.py#L3).\n"})
     converter = extra_docs.Converter(repo)
