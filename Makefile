@@ -27,7 +27,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # on the "#nodeps" line so the venv stamp covers it too.
 OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
-GATES := install sanity lint docs build changelog unit integration
+GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration
 
 .PHONY: help venv test $(GATES) demo bench clean distclean
 
@@ -38,13 +38,16 @@ help:
 	@echo "make sanity       ansible-test sanity on a copy at .build/sanity/ansible_collections/... (SANITY_ARGS=...)"
 	@echo "make lint         ansible-lint, production profile (.ansible-lint)"
 	@echo "make docs         ansible-doc renders every module in plugins/modules"
-	@echo "make build        ansible-galaxy collection build"
+	@echo "make docs-lint    antsibull-docs lint-collection-docs: module/role docs, extra docs, links"
+	@echo "make docs-site    HTML docs site (antsibull-docs + Sphinx, offline) in .build/docs-site"
+	@echo "make build        ansible-galaxy collection build (docs/*.md -> docs/docsite/rst first)"
+	@echo "make ee           ansible-builder create: execution environment build context in .build/ee, checked"
 	@echo "make changelog    antsibull-changelog lint (fragments and changelog.yaml)"
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
 	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
 	@echo "make bench        requests and time against the sandbox, as ratios next to the floor (BENCH_HIRES=300)"
-	@echo "make clean        remove .build and tests/output; distclean also removes .venv"
+	@echo "make clean        remove .build, tests/output and docs/docsite/rst; distclean also removes .venv"
 
 venv: $(STAMP)
 
@@ -60,9 +63,13 @@ $(STAMP): requirements-dev.txt
 	$(VENV_PY) -m pip check
 	touch $@
 
+# The guides in docs/*.md go into the collection as antsibull-docs extra docs
+# (docs/docsite/rst/*.rst, generated, not committed) so the docs site shows them;
+# problems in them are warnings here and failures in docs-lint / docs-site.
 build: $(STAMP)
 	rm -rf $(DIST)
 	mkdir -p $(DIST)
+	$(VENV_PY) scripts/extra_docs.py
 	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) $(REPO)
 
 # --offline: the collection has no dependencies and no Galaxy server is reachable.
@@ -80,6 +87,21 @@ lint: install
 
 docs: install
 	scripts/check_docs.sh
+
+# Lints the sources (plugins/, roles/, docs/docsite/); RST generated from docs/*.md first
+# (--check: a guide missing from extra-docs.yml or a broken link fails here, while
+# `make build` only warns about it).
+docs-lint: $(STAMP)
+	$(VENV_PY) scripts/extra_docs.py --check
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs $(REPO)
+
+# Builds from the installed collection; offline, Sphinx warnings are errors.
+docs-site: install
+	scripts/docs_site.sh
+
+# No container engine here: writes the build context of execution-environment.yml and checks it.
+ee: build
+	$(VENV_PY) scripts/ee_context.py
 
 changelog: $(STAMP)
 	$(BIN)/antsibull-changelog lint
@@ -105,7 +127,7 @@ bench: install
 	$(VENV_PY) scripts/bench.py --hires $(BENCH_HIRES)
 
 clean:
-	rm -rf $(BUILD) tests/output .pytest_cache
+	rm -rf $(BUILD) tests/output .pytest_cache docs/docsite/rst
 
 distclean: clean
 	rm -rf $(VENV)
