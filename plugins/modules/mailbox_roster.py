@@ -303,8 +303,9 @@ notes:
 seealso:
   - module: mailops.hosted_exchange.exchange_mailbox
   - module: mailops.hosted_exchange.mailbox_info
-  - module: community.dns.hetzner_dns_record_sets
-    description: The model for one task that synchronises a whole set.
+  - name: community.dns record set modules
+    description: The model for one task that synchronises a whole set, with a prune option for what is not listed.
+    link: https://docs.ansible.com/ansible/latest/collections/community/dns/index.html
 """
 
 EXAMPLES = r"""
