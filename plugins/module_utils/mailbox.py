@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     InvalidInputError,
     NotFoundError,
@@ -19,6 +21,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model impo
     mailbox_address,
     normalize,
     pick,
+    shown,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
 
@@ -27,6 +30,7 @@ CREATE_OPTIONS = ('login', 'service_user_id')
 # Fields whose reading costs a provider an extra request; read only when the task manages them.
 COSTLY_FIELDS = frozenset(('forwarding_address',))
 ADDRESS_OPTIONS = ('primary_address', 'forwarding_address')
+CONTROL_CHARACTERS = re.compile(r'[\x00-\x1f\x7f]')
 
 
 def mailbox_option_spec():
@@ -42,10 +46,19 @@ def desired_fields(params):
 
 
 def check_fields(client, fields, obj=None):
-    """The static checks of a mailbox's options, made before any request: sizes and addresses."""
-    if fields.get('size') is not None and fields['size'] <= 0:
-        raise InvalidInputError('size must be a positive number of megabytes, not %s' % fields['size'], obj=obj)
+    """The static checks of a mailbox's options, made before any request: sizes, addresses and text."""
+    size = fields.get('size')
+    # bool is an int to Python (and to Ansible's int check): true is no size.
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+        raise InvalidInputError('size must be a positive number of megabytes, not %s' % shown(size), obj=obj)
+    if size is not None and client.max_size_mb and size > client.max_size_mb:
+        raise InvalidInputError('size %d MB is more than provider %s can carry (%d MB)' % (size, client.name,
+                                                                                      client.max_size_mb), obj=obj)
     checked = dict(fields)
+    for option, value in fields.items():
+        if MAILBOX_FIELDS.get(option) == 'text' and isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise InvalidInputError('%s must not contain control characters (line breaks, tabs, NUL): %s'
+                                    % (option, shown(value)), obj=obj)
     for option in ADDRESS_OPTIONS:
         # An empty forwarding address turns forwarding off.
         if fields.get(option):

@@ -55,6 +55,8 @@ class ProviderClient(object):
     access_kept_when_disabled = ()
     # The provider's documented rate limits per API user: {'read': n, 'write': n} per minute.
     rate_limits = {}
+    # The largest mailbox size (MB) the API can carry, where it has a bound.
+    max_size_mb = None
 
     def __init__(self, params):
         self.params = params
@@ -78,6 +80,7 @@ class ProviderClient(object):
             'can_disable': bool(cls.disable_changes),
             'access_kept_when_disabled': list(cls.access_kept_when_disabled),
             'rate_limits': dict(cls.rate_limits),
+            'max_size_mb': cls.max_size_mb,
         }
 
     def make_transport(self, **kwargs):

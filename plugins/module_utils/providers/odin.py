@@ -187,6 +187,8 @@ class OdinClient(ProviderClient):
     # getMailboxes names a mailbox by its primary address; after a primary address change the mailbox
     # still answers to name@domain, which only a lookup finds.
     listing_may_miss_names = True
+    # size_limit travels in KB as an XML-RPC int (32 bits).
+    max_size_mb = (2 ** 31 - 1) // KB_PER_MB
     # Odin cannot disable a mailbox; switching every protocol and ActiveSync off cuts its use.
     disable_changes = {'owa': False, 'mapi': False, 'imap4': False, 'pop3': False, 'activesync': False}
     access_kept_when_disabled = ('the service user itself (its login and password cannot be changed through the API)',)
