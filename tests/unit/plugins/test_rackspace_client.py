@@ -14,6 +14,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     RetryExhaustedError,
     UnknownScopeError,
 )
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils import permission
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload import UnexpectedAnswer
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers import rackspace
 from tests.unit.plugins.fakes import response, script_transport
@@ -444,3 +445,57 @@ def test_writes_are_paced_apart_from_reads():
     for number in range(31):
         client.update_mailbox("example.com", "alex", {"display_name": "A%d" % number}, None, None)
     assert len(session.calls) == 31 and len(clock.sleeps) == 1 and clock.sleeps[0] > 60.0
+
+
+# --- mailbox_permission over this client: grants matched by the grantee's mailbox ---------------------------------
+
+
+def permission_params(**overrides):
+    base = dict(domain="example.com", mailbox="jane", grantee="bob", permission="full_access", state="present")
+    base.update(overrides)
+    return base
+
+
+ROBERT = dict(SEED_SHOW, name="bob", emailAddressList=[{"address": "robert@example.com", "replyTo": True},
+                                                       {"address": "bob@example.com", "replyTo": False}])
+GRANTED_TO_ROBERT = {"offset": 0, "size": 250, "total": 1,
+                     "permissions": [{"emailAddress": "Robert@example.com", "permissionType": "fullAccess"}]}
+
+
+def test_a_grant_listed_under_the_grantees_primary_address_is_the_same_grant():
+    # The task names bob by name; the list names his grant by his primary address robert@: one show tells.
+    client, session, _c = client_with(response(200, GRANTED_TO_ROBERT), response(200, ROBERT))
+    outcome = permission.run(client, permission_params(), False)
+    assert outcome.changed is False
+    assert outcome.result == {"permission": "full_access", "grantee": "robert@example.com",
+                              "permissions": [{"grantee": "robert@example.com", "permission": "full_access"}]}
+    assert routes(session) == [
+        ("GET", "me/domains/example.com/ex/mailboxes/jane/permissions", {"size": 250, "offset": 0}),
+        ("GET", "me/domains/example.com/ex/mailboxes/bob", None)]
+
+
+def test_a_grant_found_by_its_text_costs_no_grantee_read_and_an_upgrade_edits_it():
+    client, session, _c = client_with(response(200, GRANTED_TO_ROBERT), response(200))
+    outcome = permission.run(client, permission_params(grantee="Robert@Example.com", permission="both"), False)
+    assert outcome.changed is True and outcome.result["permissions"] == [{"grantee": "robert@example.com",
+                                                                          "permission": "both"}]
+    assert [(m, path) for m, path, _q in routes(session)] == [
+        ("GET", "me/domains/example.com/ex/mailboxes/jane/permissions"),
+        ("PUT", "me/domains/example.com/ex/mailboxes/jane/permissions/robert")]
+    assert session.calls[1]["data"] == "permission=both"
+
+
+def test_revoking_by_another_address_of_the_grantee_revokes_its_grant():
+    client, session, _c = client_with(response(200, GRANTED_TO_ROBERT), response(200, ROBERT), response(200))
+    outcome = permission.run(client, permission_params(state="absent", permission=None), False)
+    assert outcome.changed is True and outcome.result["permissions"] == []
+    assert [(m, path) for m, path, _q in routes(session)][-1] == (
+        "DELETE", "me/domains/example.com/ex/mailboxes/jane/permissions/robert")
+
+
+def test_check_mode_matches_the_same_way_and_sends_no_write():
+    client, session, _c = client_with(response(200, GRANTED_TO_ROBERT), response(200, ROBERT))
+    outcome = permission.run(client, permission_params(permission="both"), True)
+    assert outcome.changed is True and outcome.diff["before"] == {"grantee": "robert@example.com",
+                                                                  "permission": "full_access"}
+    assert [m for m, _p, _q in routes(session)] == ["GET", "GET"]
