@@ -321,3 +321,23 @@ def test_onboarding_playbook_check_then_apply_then_nothing_to_change(run_playboo
     assert again.rc == 0, again
     assert "changed=0" in again.stdout and rackspace_sandbox.writes() == []
     assert {r["method"] for r in rackspace_sandbox.requests()} == {"GET"}
+
+
+@pytest.mark.sandbox(fixture=FIXTURE)
+def test_rackspace_password_rules_are_checked_before_any_request(run_playbook, rackspace_sandbox, rackspace_env):
+    cases = {"Sh0rt!x": "be at least 8 characters long",
+             "alllowercase1": "contain 3 of: upper-case letters, lower-case letters, digits, symbols",
+             "Xnewbie-2026": "not contain the mailbox name or display name",
+             "Qz9!brand new": "not contain the mailbox name or display name"}
+    for check in (True, False):
+        for password, phrase in cases.items():
+            result = run_playbook(play(task("mailbox", "exchange_mailbox", domain=DOMAIN, name="newbie",
+                                            display_name="Brand New", size=1024, password=password)),
+                                  env=rackspace_env, check=check)
+            assert result.rc != 0, result
+            message = result["mailbox"]["msg"]
+            assert message.startswith("rackspace: newbie: password does not meet the Rackspace password rules: it "
+                                      "must "), message
+            assert phrase in message, (password, message)
+            assert password not in result.stdout + result.stderr
+    assert rackspace_sandbox.requests() == []  # refused before any request, in check mode too
