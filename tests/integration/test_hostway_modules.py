@@ -206,17 +206,57 @@ def test_unsupported_features_fail_before_any_request(run_playbook, hostway_sand
 
 @pytest.mark.sandbox(**SANDBOX)
 def test_a_non_exchange_name_is_reported_and_left_alone(run_playbook, hostway_sandbox, hostway_env):
+    sb = hostway_sandbox
     tasks = [dict(mailbox(name="legacy", display_name="Legacy", password=PASSWORD), name="present",
                   ignore_errors=True),
              dict(mailbox(name="legacy", state="absent"), name="absent", ignore_errors=True),
              dict(task("info", "mailbox_info", domain=DOMAIN, name="legacy"), ignore_errors=True)]
-    result = run_playbook(play(*tasks), env=hostway_env)
-    for title in ("present", "absent", "info"):
-        message = result[title]["msg"]
-        assert result[title]["failed"] and "legacy@example.com" in message, message
-        assert "older Hostway mail platform (MFG2), not a hosted Exchange mailbox" in message
-    assert hostway_sandbox.writes() == []
-    assert hostway_sandbox.state.username(DOMAIN, "legacy").platform == "mfg2"
+    for check in (True, False):
+        sb.clear_log()
+        result = run_playbook(play(*tasks), env=hostway_env, check=check)
+        assert result.rc == 0, result
+        for title in ("present", "absent", "info"):
+            assert result[title]["failed"] is True, (check, title, result[title])
+            assert result[title]["msg"] == (
+                "hostway: legacy@example.com: the name is taken by a username that is not a hosted Exchange mailbox "
+                "(for example one of the older Hostway mail platform); it is left untouched"), (check, title)
+        # each task: the exchange resource (404), then the username list filtered to the name, which lists it
+        assert [(r["method"], r["path"], r["query"], r["status"]) for r in sb.requests()] == [
+            ("GET", EXCHANGE % "legacy", {}, 404),
+            ("GET", "/accounts/%s/email/%s/usernames" % (ACCOUNT, DOMAIN),
+             {"filterUsername": "legacy", "page": "1", "pageSize": "1"}, 200)] * 3
+        assert sb.writes() == []
+    assert sb.state.username(DOMAIN, "legacy").platform == "mfg2"
+
+
+@pytest.mark.sandbox(**SANDBOX)
+def test_an_unknown_domain_or_account_is_an_error_never_absent(run_playbook, hostway_sandbox, hostway_env):
+    sb = hostway_sandbox
+    cases = [("nowhere.net", ACCOUNT, hostway_env),
+             (DOMAIN, "other-acct", dict(hostway_env, HOSTED_EXCHANGE_ACCOUNT="other-acct"))]
+    for domain, account, env in cases:
+        tasks = [dict(mailbox(domain=domain, display_name="Alex", password=PASSWORD), name="create",
+                      ignore_errors=True),
+                 dict(mailbox(domain=domain, state="absent"), name="absent", ignore_errors=True),
+                 dict(task("one", "mailbox_info", domain=domain, name="alex"), ignore_errors=True),
+                 dict(task("list", "mailbox_info", domain=domain), ignore_errors=True)]
+        scope = ("hostway: domain %s is not an e-mail domain of Hostway account %s (check domain and account)"
+                 % (domain, account))
+        for check in (True, False):
+            sb.clear_log()
+            result = run_playbook(play(*tasks), env=env, check=check)
+            assert result.rc == 0, result
+            for title in ("create", "absent", "one"):
+                assert result[title]["failed"] is True, (domain, check, title, result[title])
+                assert result[title]["msg"] == scope + " (HTTP 404)", (domain, check, title)
+            assert result["list"]["failed"] is True and result["list"]["msg"].startswith(scope), result["list"]
+            prefix = "/accounts/%s/email/%s/" % (account, domain)
+            # a 404 of the exchange resource, then one filtered list read: 404 too, so the scope is unknown
+            assert [(r["method"], r["path"].replace(prefix, ""), r["status"]) for r in sb.requests()] == [
+                ("GET", "usernames/alex/exchange", 404), ("GET", "usernames", 404)] * 3 + [
+                ("GET", "usernames", 404)]
+            assert sb.writes() == []
+    assert sorted(sb.state.domain(DOMAIN).usernames) == ["bob", "legacy"]
 
 
 @pytest.mark.sandbox(**SANDBOX)
@@ -283,7 +323,10 @@ def test_info_filters_sorting_details_and_one_mailbox(run_playbook, hostway_sand
                           "sortOrder": "desc"}
     assert queries[1] == {"page": "1", "pageSize": "400", "filterUsername": "*er*", "sortField": "username",
                           "sortOrder": "asc"}
-    assert queries[2] == {"page": "1", "pageSize": "400", "details": "1"}
+    # "missing": its exchange resource answered 404, so one list read filtered to the name (empty: absent)
+    assert queries[2] == {"filterUsername": "nobody", "page": "1", "pageSize": "1"}
+    assert queries[3] == {"page": "1", "pageSize": "400", "details": "1"}
+    assert len(queries) == 4  # "one" (bert) exists: no list read for it
     # details: the list, then one GET of each listed username's exchange resource (berta's is a 404)
     details_calls = calls(hostway_sandbox)[-5:]
     assert details_calls == [("GET", "usernames")] + [("GET", "usernames/%s/exchange" % name)

@@ -89,11 +89,78 @@ def test_alias_errors(run_playbook, rackspace_sandbox, rackspace_env):
         dict(aliases(["alex@elsewhere.net"]), name="foreign", ignore_errors=True),
         dict(aliases(["alex@example.org"]), name="sibling domain")), env=rackspace_env)
     assert result.rc == 0, result
-    assert "alex@example.com is the primary address and cannot be removed" in result["primary"]["msg"]
-    assert "ghost@example.com" in result["ghost"]["msg"] and "does not exist" in result["ghost"]["msg"]
+    assert result["primary"]["msg"] == ("rackspace: alex@example.com: alex@example.com cannot be removed: "
+                                        "it is the primary address")
+    assert result["ghost"]["msg"] == "rackspace: ghost@example.com: mailbox does not exist"
     assert "already in use" in result["taken"]["msg"] and result["taken"]["status"] == 400
     assert "elsewhere.net" in result["foreign"]["msg"]  # the provider's own refusal
     assert result["sibling domain"]["changed"]  # another domain of the same customer is accepted
+
+
+@pytest.mark.sandbox(fixture=FIXTURE)
+def test_invalid_names_fail_before_any_request(run_playbook, rackspace_sandbox, rackspace_env):
+    cases = [
+        (aliases(["a/b@example.com"]), "rackspace: invalid alias 'a/b@example.com': expected local@domain"),
+        (aliases(["x@example.com"], mailbox="../support"), "rackspace: invalid mailbox name '../support': "),
+        (aliases(["x@example.com"], mailbox="alex."), "rackspace: invalid mailbox name 'alex.': "),
+        (dict(aliases(["x@example.com"]), **{"mailops.hosted_exchange.mailbox_alias": dict(
+            domain="example..com", mailbox="alex", aliases=["x@example.com"])}),
+         "rackspace: invalid domain 'example..com': expected a domain name"),
+        (permission(grantee="bob?x", permission="full_access"), "rackspace: invalid grantee name 'bob?x': "),
+        (permission(grantee="bob%40x@example.com", permission="full_access"),
+         "rackspace: invalid grantee address 'bob%40x@example.com': "),
+        (activesync(mailbox="a..b"), "rackspace: invalid mailbox name 'a..b': "),
+        (task("mailbox", "exchange_mailbox", domain=DOMAIN, name="alex", forwarding_address="boss@example#com"),
+         "rackspace: invalid forwarding_address 'boss@example#com': "),
+        (task("info", "mailbox_info", domain="-example.com"), "rackspace: invalid domain '-example.com': "),
+    ]
+    result = run_playbook(play(*[dict(case, name="case %d" % number, ignore_errors=True)
+                                 for number, (case, _message) in enumerate(cases)]), env=rackspace_env)
+    assert result.rc == 0, result
+    for number, (_case, message) in enumerate(cases):
+        outcome = result["case %d" % number]
+        assert outcome["failed"] is True and outcome["msg"].startswith(message), (number, outcome["msg"])
+    assert rackspace_sandbox.requests() == []  # nothing was sent
+
+
+@pytest.mark.sandbox(fixture=FIXTURE)
+def test_an_unknown_domain_or_customer_is_an_error_never_absent(run_playbook, rackspace_sandbox, rackspace_env):
+    sb = rackspace_sandbox
+
+    def tasks(domain):
+        return play(*[dict(t, ignore_errors=True) for t in (
+            dict(task("absent", "exchange_mailbox", domain=domain, name="alex", state="absent")),
+            dict(task("create", "exchange_mailbox", domain=domain, name="alex", display_name="Alex", size=1024,
+                      password="Welcome-2026!x")),
+            dict(task("one", "mailbox_info", domain=domain, name="alex")),
+            dict(task("list", "mailbox_info", domain=domain)),
+            dict(task("aliases", "mailbox_alias", domain=domain, mailbox="alex", aliases=["a@" + domain])),
+            dict(task("activesync", "activesync_service", domain=domain, mailbox="alex")),
+            dict(task("permission", "mailbox_permission", domain=domain, mailbox="alex", grantee="eve@example.org",
+                      permission="full_access")),
+        )])
+
+    wrong = {}
+    for domain, customer, env in (("nowhere.net", "me", rackspace_env),
+                                  (DOMAIN, "999999", dict(rackspace_env, HOSTED_EXCHANGE_ACCOUNT="999999"))):
+        scope = ("rackspace: domain %s is not a hosted Exchange domain of customer %s (check domain and account)"
+                 % (domain, customer))
+        for check in (True, False):
+            sb.clear_log()
+            result = run_playbook(tasks(domain), env=env, check=check)
+            assert result.rc == 0, result
+            for name in ("absent", "create", "one", "list", "aliases", "activesync", "permission"):
+                outcome = result[name]
+                if not (outcome.get("failed") is True and outcome["msg"].startswith(scope)):
+                    wrong["%s %s (check=%s)" % (customer, name, check)] = (outcome.get("changed"), outcome.get("msg"))
+            assert sb.writes() == []
+            # The show of alex answered 404; one index read of size 1 told the domain is unknown.
+            first = [(r["method"], r["path"].split("/domains/", 1)[1], r["query"]) for r in sb.requests()[:2]]
+            assert first == [("GET", "%s/ex/mailboxes/alex" % domain, {}),
+                             ("GET", "%s/ex/mailboxes" % domain, {"size": "1", "offset": "0"})]
+    assert {name: mailbox.show()["name"] for name, mailbox in sb.state.domain(DOMAIN).mailboxes.items()} == {
+        "alex": "alex", "bob": "bob", "support": "support"}
+    assert wrong == {}  # every task on an unknown domain or customer fails naming the scope
 
 
 @pytest.mark.sandbox(fixture=FIXTURE)
@@ -156,6 +223,7 @@ def test_activesync_rhythm(run_playbook, rackspace_sandbox, rackspace_env):
     checked = run_playbook(play(activesync()), env=rackspace_env, check=True, diff=True)
     assert checked["activesync"]["changed"] and sb.writes() == [], checked
     assert checked["activesync"]["diff"]["before"] == {"enabled": False}
+    assert calls(sb) == [("GET", "mailboxes/alex/activesyncmobileservice"), ("GET", "mailboxes/alex")]
 
     sb.clear_log()
     attached = run_playbook(play(activesync()), env=rackspace_env)
@@ -163,7 +231,10 @@ def test_activesync_rhythm(run_playbook, rackspace_sandbox, rackspace_env):
     info = attached["activesync"]["activesync"]
     assert info["email_address"] == "alex@example.com" and info["server_address"] and info["user_name"]
     assert info["domain_address"]
-    assert [c[0] for c in calls(sb)] == ["GET", "POST", "GET"]
+    # + the show: the service's 404 is decided by the mailbox itself (it exists: no service yet)
+    assert calls(sb) == [("GET", "mailboxes/alex/activesyncmobileservice"), ("GET", "mailboxes/alex"),
+                         ("POST", "mailboxes/alex/activesyncmobileservice"),
+                         ("GET", "mailboxes/alex/activesyncmobileservice")]
 
     sb.clear_log()
     again = run_playbook(play(activesync()), env=rackspace_env)
@@ -178,9 +249,21 @@ def test_activesync_rhythm(run_playbook, rackspace_sandbox, rackspace_env):
     sb.clear_log()
     still = run_playbook(play(activesync(state="absent")), env=rackspace_env)
     assert still["activesync"]["changed"] is False and sb.writes() == [], still
+    assert calls(sb) == [("GET", "mailboxes/alex/activesyncmobileservice"), ("GET", "mailboxes/alex")]
 
-    missing = run_playbook(play(activesync(mailbox="ghost")), env=rackspace_env)
-    assert missing.rc != 0 and "ghost@example.com" in missing["activesync"]["msg"], missing
+    sb.clear_log()
+    for check in (False, True):
+        missing = run_playbook(play(activesync(mailbox="ghost")), env=rackspace_env, check=check)
+        if check:  # an earlier task of a check run may create it: predicted against an empty one
+            assert missing.rc == 0 and missing["activesync"]["changed"] is True, missing
+        else:
+            assert missing.rc != 0, missing
+            assert missing["activesync"]["msg"] == "rackspace: ghost@example.com: mailbox does not exist (HTTP 404)"
+    # the service 404, the show 404, then the domain check (it exists: the mailbox is what is missing)
+    assert [(r["method"], r["path"].split("/ex/", 1)[1], r["query"]) for r in sb.requests()] == [
+        ("GET", "mailboxes/ghost/activesyncmobileservice", {}), ("GET", "mailboxes/ghost", {}),
+        ("GET", "mailboxes", {"size": "1", "offset": "0"})] * 2
+    assert sb.writes() == []
 
 
 @pytest.mark.sandbox(fixture=FIXTURE)
@@ -195,9 +278,10 @@ def test_info_includes_aliases_permissions_and_activesync(run_playbook, rackspac
     boxes = dict((m["name"], m) for m in result["info"]["mailboxes"])
     assert boxes["alex"]["aliases"] == ["a@example.com"] and boxes["alex"]["activesync"] is True
     assert boxes["alex"]["activesync_info"]["email_address"] == "alex@example.com"
-    assert boxes["support"]["permissions"] == [{"grantee": "alex@example.com", "permission": "both"}]
     assert boxes["bob"]["activesync_info"] is None and boxes["bob"]["permissions"] == []
     assert rackspace_sandbox.writes() == []
+    # Grants come back as {grantee, permission}, like mailbox_permission returns them (no internal key).
+    assert boxes["support"]["permissions"] == [{"grantee": "alex@example.com", "permission": "both"}]
 
 
 @pytest.mark.sandbox(fixture=FIXTURE)
@@ -237,3 +321,23 @@ def test_onboarding_playbook_check_then_apply_then_nothing_to_change(run_playboo
     assert again.rc == 0, again
     assert "changed=0" in again.stdout and rackspace_sandbox.writes() == []
     assert {r["method"] for r in rackspace_sandbox.requests()} == {"GET"}
+
+
+@pytest.mark.sandbox(fixture=FIXTURE)
+def test_rackspace_password_rules_are_checked_before_any_request(run_playbook, rackspace_sandbox, rackspace_env):
+    cases = {"Sh0rt!x": "be at least 8 characters long",
+             "alllowercase1": "contain 3 of: upper-case letters, lower-case letters, digits, symbols",
+             "Xnewbie-2026": "not contain the mailbox name or display name",
+             "Qz9!brand new": "not contain the mailbox name or display name"}
+    for check in (True, False):
+        for password, phrase in cases.items():
+            result = run_playbook(play(task("mailbox", "exchange_mailbox", domain=DOMAIN, name="newbie",
+                                            display_name="Brand New", size=1024, password=password)),
+                                  env=rackspace_env, check=check)
+            assert result.rc != 0, result
+            message = result["mailbox"]["msg"]
+            assert message.startswith("rackspace: newbie: password does not meet the Rackspace password rules: it "
+                                      "must "), message
+            assert phrase in message, (password, message)
+            assert password not in result.stdout + result.stderr
+    assert rackspace_sandbox.requests() == []  # refused before any request, in check mode too

@@ -1,4 +1,4 @@
-"""Hostway client: password rules, mapping both ways, paging and redirects, error mapping.
+"""Hostway client: password rules, mapping both ways, paging and redirects, error mapping, the scope check.
 
 Most tests drive the client against the Hostway sandbox over real HTTP; a scripted session
 stands in where the sandbox cannot misbehave on purpose (foreign redirects, paging loops).
@@ -12,11 +12,12 @@ import requests
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     AuthError,
     InvalidInputError,
-    NotFoundError,
     NotSupportedError,
     ProviderError,
     RetryExhaustedError,
+    UnknownScopeError,
 )
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload import UnexpectedAnswer
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers import hostway
 from tests.sandbox import start_sandbox
 from tests.unit.plugins.fakes import response, script_transport
@@ -91,16 +92,21 @@ def requests_of(sb):
     ("Zq9!Example", 'not contain the domain name "example"'),
 ])
 def test_password_rules_are_checked_before_sending(password, phrase):
+    # The modules call check_password before any request; the constructor no longer looks at the password.
+    client, session = scripted(name="alex.smith", domain=DOMAIN, password=password)
     with pytest.raises(InvalidInputError) as caught:
-        hostway.HostwayClient(params(name="alex.smith", domain=DOMAIN, password=password))
+        client.check_password(password, "alex.smith", DOMAIN, "Alex Smith")
     message = str(caught.value)
     assert phrase in message and "Hostway password rules" in message
+    assert message.startswith("hostway: alex.smith@example.com: password does not meet the Hostway password rules")
     assert password not in message
+    assert session.calls == []
 
 
 def test_a_good_password_passes_and_nothing_is_sent_by_the_constructor():
     client, session = scripted(name="alex.smith", domain=DOMAIN, password=PASSWORD)
     assert hostway.password_problems(PASSWORD, "alex.smith", DOMAIN) == []
+    client.check_password(PASSWORD, "alex.smith", DOMAIN)
     assert session.calls == [] and client.transport.session is session
 
 
@@ -138,8 +144,13 @@ def test_unsupported_modules(feature, module):
 
 def test_invalid_names_and_filters_fail_before_sending():
     client, session = scripted()
-    with pytest.raises(InvalidInputError, match="invalid mailbox name"):
-        client.get_mailbox(DOMAIN, "bad name")
+    # Names are checked (by the modules, through the client) before any request.
+    with pytest.raises(InvalidInputError, match="^hostway: invalid mailbox name 'bad name': use 1 to 64 letters"):
+        client.check_name("bad name")
+    with pytest.raises(InvalidInputError, match="^hostway: invalid domain 'example'"):
+        client.check_domain("example")
+    with pytest.raises(InvalidInputError, match="^hostway: invalid forwarding_address 'boss@example.org/x'"):
+        client.check_address("boss@example.org/x", "forwarding_address")
     with pytest.raises(InvalidInputError, match="can never match"):
         client.list_mailboxes(DOMAIN, {"name_startswith": "a*b"})
     with pytest.raises(NotSupportedError, match="fields=activesync,current_usage is not supported"):
@@ -218,21 +229,64 @@ def test_password_update_is_sent_again(sandbox):
 
 # ----- request economy and the non-Exchange check ------------------------------------------
 
+UNMANAGED_FORWARDING = ("display_name", "city", "primary_address")  # what exchange_mailbox asks without forwarding
+
+
 def test_an_unmanaged_forward_is_not_read(sandbox):
-    client = client_for(sandbox, forwarding_address=None)  # exchange_mailbox without forwarding_address
-    record = client.get_mailbox(DOMAIN, "bob")
+    client = client_for(sandbox)
+    record = client.get_mailbox(DOMAIN, "bob", need=UNMANAGED_FORWARDING)  # exchange_mailbox without forwarding_address
     assert record["display_name"] == "Bob Jones" and "forwarding_address" not in record
     assert requests_of(sandbox) == [("GET", "/accounts/acct-7/email/example.com/usernames/bob/exchange", 200)]
+    sandbox.clear_log()
+    record = client.get_mailbox(DOMAIN, "bob", need=UNMANAGED_FORWARDING + ("forwarding_address",))
+    assert record["forwarding_address"] == "boss@example.org"
+    assert [path.rsplit("/", 1)[1] for _m, path, _s in requests_of(sandbox)] == ["exchange", "forwards"]
 
 
 def test_absent_costs_two_gets_and_non_exchange_is_refused(sandbox):
-    client = client_for(sandbox, forwarding_address=None)
-    assert client.get_mailbox(DOMAIN, "nobody") is None
-    paths = [path.rsplit("/", 2)[1:] for _method, path, _status in requests_of(sandbox)]
-    assert paths == [["nobody", "exchange"], ["usernames", "nobody"]]
-    with pytest.raises(InvalidInputError, match="older Hostway mail platform .*MFG2.*left untouched"):
+    client = client_for(sandbox)
+    assert client.get_mailbox(DOMAIN, "nobody", need=UNMANAGED_FORWARDING) is None
+    # exchange 404, then one read of the username list filtered to the name (an empty list: absent)
+    assert [(entry["method"], entry["path"], entry["query"], entry["status"]) for entry in sandbox.requests()] == [
+        ("GET", "/accounts/acct-7/email/example.com/usernames/nobody/exchange", {}, 404),
+        ("GET", "/accounts/acct-7/email/example.com/usernames",
+         {"filterUsername": "nobody", "page": "1", "pageSize": "1"}, 200)]
+    sandbox.clear_log()
+    with pytest.raises(InvalidInputError) as caught:
         client.get_mailbox(DOMAIN, "legacy")
+    assert str(caught.value) == ("hostway: legacy@example.com: the name is taken by a username that is not a hosted "
+                                 "Exchange mailbox (for example one of the older Hostway mail platform); it is left "
+                                 "untouched")
+    assert [(entry["path"].rsplit("/", 1)[1], entry["query"]) for entry in sandbox.requests()] == [
+        ("exchange", {}), ("usernames", {"filterUsername": "legacy", "page": "1", "pageSize": "1"})]
     assert sandbox.writes() == []
+
+
+@pytest.mark.parametrize("domain, account", [("nowhere.net", ACCOUNT), (DOMAIN, "other-acct")])
+def test_an_unknown_domain_or_account_is_an_error_never_absent(sandbox, domain, account):
+    client = client_for(sandbox, account=account)
+    with pytest.raises(UnknownScopeError) as caught:
+        client.get_mailbox(domain, "alex")
+    assert str(caught.value) == ("hostway: domain %s is not an e-mail domain of Hostway account %s (check domain and "
+                                 "account) (HTTP 404)" % (domain, account))
+    assert [(entry["path"].rsplit("/", 1)[1], entry["status"]) for entry in sandbox.requests()] == [
+        ("exchange", 404), ("usernames", 404)]
+    with pytest.raises(UnknownScopeError, match="domain %s is not an e-mail domain of Hostway account %s"
+                       % (domain, account)):
+        client.list_mailboxes(domain, {})
+    assert sandbox.writes() == []
+
+
+def test_the_filtered_list_is_read_for_the_name_only_and_the_exact_name_decides():
+    # A list answering another username (a provider that filters loosely) is not the name: absent.
+    client, session = scripted(response(404, {"itemNotFound": {"message": "Resource not found"}}),
+                               response(200, {"list": [{"username": "alexander"}], "links": []}))
+    assert client.get_mailbox(DOMAIN, "alex", need=()) is None
+    assert session.calls[1]["params"] == {"filterUsername": "alex", "page": 1, "pageSize": 1}
+    client, session = scripted(response(404, {"itemNotFound": {"message": "Resource not found"}}),
+                               response(200, {"list": [{"username": "ALEX"}], "links": []}))
+    with pytest.raises(InvalidInputError, match="not a hosted Exchange mailbox"):
+        client.get_mailbox(DOMAIN, "alex", need=())
 
 
 def test_delete_and_a_repeated_delete(sandbox):
@@ -352,9 +406,10 @@ def test_sandbox_errors_map_to_clear_failures(sandbox):
         client_for(sandbox)._set_forwarding(DOMAIN, "bob", "bob@example.com", [])
     assert caught.value.status == 409
 
-    with pytest.raises(NotFoundError) as caught:
+    with pytest.raises(UnknownScopeError) as caught:
         client_for(sandbox).list_mailboxes("nowhere.net", {})
     assert caught.value.status == 404 and caught.value.provider_message == "Resource not found"
+    assert "domain nowhere.net is not an e-mail domain of Hostway account acct-7" in str(caught.value)
 
     with pytest.raises(AuthError) as caught:
         client_for(sandbox, api_secret="Wrong-Secret-1").get_mailbox(DOMAIN, "bob")
@@ -372,12 +427,74 @@ def test_a_reused_password_is_refused_by_the_provider(sandbox):
 
 
 def test_403_is_an_auth_error_and_other_statuses_a_provider_error():
-    client, _session = scripted(response(403, {"forbidden": {"message": "No access", "code": 403}}))
+    client, session = scripted(response(403, {"forbidden": {"message": "No access", "code": 403}}))
     with pytest.raises(AuthError, match="permission refused .*account.*No access"):
         client.get_mailbox(DOMAIN, "bob")
-    client, _session = scripted(response(500, "boom"), response(500, "boom"))
-    with pytest.raises(ProviderError, match="GET refused: boom"):
+    assert len(session.calls) == 1
+    client, session = scripted(response(418, "boom", reason="I'm a teapot"))
+    with pytest.raises(ProviderError, match="GET refused: boom") as caught:
         client.get_mailbox(DOMAIN, "bob")
+    assert caught.value.status == 418 and len(session.calls) == 1
+
+
+def test_500_is_transient_for_a_read_and_gives_up_after_the_retries():
+    client, session = scripted(response(500, "boom"), response(200, SEED_EXCHANGE), response(200, {"targets": []}))
+    assert client.get_mailbox(DOMAIN, "alex.smith")["display_name"] == "Alex Smith"
+    assert len(session.calls) == 3
+    client, session = scripted(response(500, "boom"), response(500, "boom"))
+    with pytest.raises(RetryExhaustedError, match="gave up after 1 retries: transient HTTP 500"):
+        client.get_mailbox(DOMAIN, "bob")
+    assert len(session.calls) == 2
+
+
+def test_429_is_waited_out_for_its_retry_after():
+    client = hostway.HostwayClient(params())
+    session, clock = script_transport(client, response(429, headers={"Retry-After": "3"}), response(200, SEED_EXCHANGE))
+    client.get_mailbox(DOMAIN, "alex.smith", need=())
+    assert len(session.calls) == 2 and clock.sleeps == [3.0]
+
+
+def test_a_redirected_write_is_not_followed():
+    client, session = scripted(response(307, headers={"Location": "http://127.0.0.1:1/accounts/acct-7/email/x"}))
+    with pytest.raises(ProviderError) as caught:
+        client.update_mailbox(DOMAIN, "bob", {"city": "Oslo"}, None, {"display_name": "Bob"})
+    assert str(caught.value) == ("hostway: bob@example.com: the API redirected a PUT; not followed (check api_url) "
+                                 "(HTTP 307)")
+    assert len(session.calls) == 1 and session.calls[0]["allow_redirects"] is False
+
+
+@pytest.mark.parametrize("url", ["api.hostway.com", "https://", "file:///etc/passwd", "https://api.hostway.com:port"])
+def test_a_malformed_api_url_is_refused_before_any_request(url):
+    with pytest.raises(InvalidInputError, match="^hostway: api_url .* is not an http\\(s\\) URL with a host"):
+        hostway.HostwayClient(params(api_url=url))
+
+
+@pytest.mark.parametrize("answer, message", [
+    (response(200, "<html>Parked domain</html>", {"Content-Type": "text/html"}),
+     "answered HTTP 200 with something that is not JSON (Content-Type text/html)"),
+    (response(200, [SEED_EXCHANGE]), "the answer gave a list where the exchange resource should be an object"),
+    (response(200, dict(SEED_EXCHANGE, displayName={"first": "A"})),
+     "the answer gave an object where displayName should be a text"),
+    (response(200, dict(SEED_EXCHANGE, owaEnabled="sometimes")), "the answer gave a text where owaEnabled should be "
+                                                                  "true or false"),
+])
+def test_an_answer_of_the_wrong_shape_is_an_unexpected_answer(answer, message):
+    client, _session = scripted(answer)
+    with pytest.raises(UnexpectedAnswer) as caught:
+        client.get_mailbox(DOMAIN, "alex.smith", need=())
+    assert isinstance(caught.value, ProviderError) and message in str(caught.value)
+
+
+@pytest.mark.parametrize("page, message", [
+    ({"list": {"username": "a"}}, "list should be a list"),
+    ({"list": [["a"]]}, "a username list entry should be an object"),
+    ({"list": [{"username": ["a"]}]}, "username should be a text"),
+    ({"list": [], "links": "next"}, "links should be a list"),
+])
+def test_a_username_list_of_the_wrong_shape_is_an_unexpected_answer(page, message):
+    client, _session = scripted(response(200, page))
+    with pytest.raises(UnexpectedAnswer, match=message):
+        client.list_mailboxes(DOMAIN, {})
 
 
 # ----- retry policy on writes ---------------------------------------------------------------

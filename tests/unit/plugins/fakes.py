@@ -60,9 +60,16 @@ class FakeClock:
 
 
 def script_transport(client, *script):
-    """Give a provider client's transport a scripted session and a fake clock; returns (session, clock)."""
+    """Give a provider client's transport a scripted session and a fake clock; returns (session, clock).
+
+    A client that paces itself (pacing.Pacer) keeps pacing, on the fake clock and in this
+    process only: never real sleeps, never the send log other test runs on this host share.
+    """
     session = ScriptedSession(*script)
     clock = FakeClock()
     client.transport.session = session
     client.transport.sleep, client.transport.clock = clock.sleep, clock.clock
+    pacer = client.transport.pacer
+    if pacer is not None:
+        pacer.clock, pacer.sleep, pacer._path = clock.clock, clock.sleep, None
     return session, clock
