@@ -6,10 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
-    InvalidInputError,
-    NotFoundError,
-)
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import InvalidInputError
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
@@ -32,6 +29,8 @@ def plan(client, domain, name, record, wanted, state, exclusive):
     warnings = []
     if state == 'present':
         to_add = [alias for alias in wanted if alias not in current and alias != primary]
+        for alias in to_add:
+            client.check_alias_domain(domain, alias)
         to_remove = []
         if exclusive:
             kept = [alias for alias in current if alias not in wanted and alias in protected]
@@ -61,8 +60,7 @@ def run(client, params, check_mode):
     warnings = []
     record = client.get_mailbox(domain, name, need=('aliases', 'primary_address'))
     if record is None:
-        assume_created_in_check_mode(check_mode, NotFoundError('mailbox does not exist', provider=client.name, obj=address),
-                                     warnings)
+        assume_created_in_check_mode(check_mode, client.not_found(domain, name), warnings)
         record = {'primary_address': address, 'aliases': []}
     to_add, to_remove, notes = plan(client, domain, name, record, wanted, params['state'], params['exclusive'])
     warnings.extend(notes)

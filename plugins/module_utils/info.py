@@ -51,7 +51,8 @@ def run(client, params, check_mode):
 
     if 'permissions' in include:
         for record in records:
-            record['permissions'] = client.get_permissions(domain, record['name'])
+            record['permissions'] = [dict(grantee=entry['grantee'], permission=entry['permission'])
+                                     for entry in client.get_permissions(domain, record['name'])]
     if 'activesync' in include:
         for record in records:
             # Setup information exists only where the provider serves activesync_service.

@@ -280,6 +280,8 @@ class Plan(object):
             client.check_password(self.password, entry.name, self.domain, entry.desired.get('display_name'))
         primary = entry.desired.get('primary_address') or address
         entry.to_add = [alias for alias in entry.aliases or [] if alias != primary]
+        for alias in entry.to_add:
+            client.check_alias_domain(self.domain, alias)
         if entry.activesync:
             entry.activesync_change = True
 

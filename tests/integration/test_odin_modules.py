@@ -259,8 +259,9 @@ def test_aliases_add_rerun_exclusive_and_remove(run_playbook, odin_sandbox, odin
     assert added["aliases"]["added"] == ["carol.x@example.com", "carol@example.org"]
     assert added["aliases"]["aliases"] == ["c@example.com", "carol.x@example.com", "carol@example.org"]
     assert rpc(sb, writes_only=True) == ["addEmailAddresses", "addEmailAddresses"]
-    # + the domain list before the example.org alias: no mailbox of the directory has its primary address there
-    assert rpc(sb) == [DIRECTORY, ADDRESSES, "addEmailAddresses", DOMAIN_LIST, "addEmailAddresses"]
+    # + the domain list for the example.org alias (no mailbox of the directory has its primary address there),
+    # read while planning: a domain that is not the subscription's fails before the first write
+    assert rpc(sb) == [DIRECTORY, ADDRESSES, DOMAIN_LIST, "addEmailAddresses", "addEmailAddresses"]
     assert [p["email_addresses"] for p in params_of(sb, "addEmailAddresses")] == [["carol.x@example.com"],
                                                                                   ["carol@example.org"]]
 
@@ -291,9 +292,12 @@ def test_aliases_add_rerun_exclusive_and_remove(run_playbook, odin_sandbox, odin
     # elsewhere.test is a domain of subscription 7, not of ours
     foreign = run_playbook(play(aliases(["carol@elsewhere.test"])), env=odin_env)
     assert foreign.rc != 0
-    assert foreign["aliases"]["msg"] == ("odin: the domain of alias carol@elsewhere.test, elsewhere.test is not a "
-                                         "domain of subscription 1000042 (check domain and account)")
+    assert foreign["aliases"]["msg"] == ("odin: carol@elsewhere.test: the alias's domain elsewhere.test is not a "
+                                         "domain of subscription 1000042")
     assert sb.writes() == []
+    # check mode knows it too: the domain check comes before any write, so both runs agree
+    checked = run_playbook(play(aliases(["carol@elsewhere.test"])), env=odin_env, check=True)
+    assert checked.rc != 0 and checked["aliases"]["msg"] == foreign["aliases"]["msg"]
 
 
 @pytest.mark.sandbox(**SANDBOX)

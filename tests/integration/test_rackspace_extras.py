@@ -299,7 +299,8 @@ def test_deleting_a_mailbox_removes_its_addresses_permissions_and_activesync(
 
 
 def test_onboarding_playbook_check_then_apply_then_nothing_to_change(run_playbook, rackspace_sandbox, rackspace_env):
-    env = dict(rackspace_env, HOSTED_EXCHANGE_INITIAL_PASSWORD="Welcome-2026!x")
+    env = dict(rackspace_env, HOSTED_EXCHANGE_INITIAL_PASSWORD="Welcome-2026!x",
+               HOSTED_EXCHANGE_SHARED_MAILBOX_PASSWORD="Shared-Mailb0x-2026")
     playbook = "- ansible.builtin.import_playbook: %s\n" % (REPO / "playbooks" / "onboard.yml")
     checked = run_playbook(playbook, env=env, check=True, diff=True)
     assert checked.rc == 0, checked
@@ -315,6 +316,8 @@ def test_onboarding_playbook_check_then_apply_then_nothing_to_change(run_playboo
     mailboxes = rackspace_sandbox.state.domain("example.com").mailboxes
     assert set(mailboxes) == {"support", "alex.smith", "maria.garcia", "sam.lee"}
     assert mailboxes["maria.garcia"].show()["size"] == 4096
+    # the shared mailbox has its own password: no hire can log in to it with theirs
+    assert mailboxes["support"].password == "Shared-Mailb0x-2026" and mailboxes["alex.smith"].password == "Welcome-2026!x"
 
     rackspace_sandbox.clear_log()
     again = run_playbook(playbook, env=env)
@@ -336,7 +339,7 @@ def test_rackspace_password_rules_are_checked_before_any_request(run_playbook, r
                                   env=rackspace_env, check=check)
             assert result.rc != 0, result
             message = result["mailbox"]["msg"]
-            assert message.startswith("rackspace: newbie: password does not meet the Rackspace password rules: it "
+            assert message.startswith("rackspace: newbie@example.com: password does not meet the Rackspace password rules: it "
                                       "must "), message
             assert phrase in message, (password, message)
             assert password not in result.stdout + result.stderr

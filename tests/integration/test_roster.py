@@ -154,7 +154,9 @@ def test_rackspace_one_failing_entry_does_not_stop_the_others(run_playbook, rack
         dict(name="gil", display_name="Gil", size=1024),
         dict(name="o'hara", display_name="O Hara", size=1024),  # an invalid name: nothing is sent for it
         dict(name="arding", display_name="Arding", size=1024),  # the password contains the name: refused by its rules
-        dict(name="hal", display_name="Hal", size=1024, aliases=["hal@notmine.com"]),  # only the provider knows
+        dict(name="hal", display_name="Hal", size=1024, aliases=["hal@notmine.com"]),  # not the customer's domain
+        dict(name="joe", display_name="Joe <j>", size=1024, aliases=["joe.j@example.com"]),  # only the provider knows
+        dict(name="kim", display_name="Kim", size=1024, aliases=["old.timer@example.com"]),  # taken: known at the POST
         dict(name="ivy", display_name="Ivy", size=1024),
     ]
     delegates = [dict(mailbox="support", grantee="ivy", permission="send_as"),
@@ -163,18 +165,23 @@ def test_rackspace_one_failing_entry_does_not_stop_the_others(run_playbook, rack
                            check=True)["roster"]
     assert sb.writes() == []
     result = run_playbook(play(roster(entries, password=PASSWORD, delegates=delegates)), env=rackspace_env)["roster"]
-    assert result["failed_entries"] == ["o'hara", "arding", "hal", "delegate nobody on support"], result
-    # what could be known in advance, check mode knew: the two static failures and the missing grantee
-    assert checked["failed_entries"] == ["o'hara", "arding", "delegate nobody on support"]
-    assert checked["created"] == ["gil", "hal", "ivy"] and result["created"] == ["gil", "ivy"]
+    assert result["failed_entries"] == ["o'hara", "arding", "hal", "joe", "kim", "delegate nobody on support"], result
+    # what could be known in advance, check mode knew: the static failures, the foreign alias domain, the missing
+    # grantee; only what the provider alone decides (its display-name rules) shows in the real run
+    assert checked["failed_entries"] == ["o'hara", "arding", "hal", "delegate nobody on support"]
+    assert checked["created"] == ["gil", "joe", "kim", "ivy"] and result["created"] == ["gil", "ivy"]
     assert "invalid mailbox name \"o'hara\"" in result["errors"]["o'hara"]
     assert "must not contain the mailbox name" in result["errors"]["arding"] or \
         "not contain the mailbox name or display name" in result["errors"]["arding"]
-    assert "created, then" in result["errors"]["hal"] and "does not belong to customer" in result["errors"]["hal"]
+    assert result["errors"]["hal"] == "rackspace: hal@notmine.com: the alias's domain notmine.com is not a domain of customer me"
+    assert "Invalid display name" in result["errors"]["joe"] and "created" not in result["errors"]["joe"]
+    # a step after the create failed: the error says what was done first
+    assert result["errors"]["kim"].startswith("created, then: rackspace: old.timer@example.com: POST refused: ")
+    assert "already in use" in result["errors"]["kim"]
     assert "grantee nobody@example.com does not exist" in result["errors"]["delegate nobody on support"]
-    assert result["msg"].startswith("4 of the roster's entries failed: o'hara: ")
+    assert result["msg"].startswith("6 of the roster's entries failed: o'hara: ")
     state = sb.state.domain(DOMAIN)
-    assert {"gil", "hal", "ivy"} <= set(state.mailboxes) and "arding" not in state.mailboxes
+    assert {"gil", "ivy", "kim"} <= set(state.mailboxes) and not {"arding", "hal", "joe"} & set(state.mailboxes)
     assert state.mailboxes["support"].permissions[state.mailboxes["ivy"].key] == "sendAs"
     assert result["delegates"] == [{"mailbox": "support", "grantee": "ivy@example.com", "before": None,
                                     "after": "send_as"}]

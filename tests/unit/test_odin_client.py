@@ -568,7 +568,7 @@ def test_aliases_are_added_and_removed_by_id():
 
 def test_an_alias_in_a_domain_of_no_subscription_of_ours_is_refused_before_the_write():
     client, session = client_with(ok(DIRECTORY), ok(DOMAINS))
-    with pytest.raises(UnknownScopeError, match="foreign.net is not a domain of subscription 1000042"):
+    with pytest.raises(InvalidInputError, match="alice@foreign.net: the alias's domain foreign.net is not a domain of subscription 1000042"):
         client.add_alias("example.com", "alice", "alice@foreign.net")
     assert names(session) == ["pem.exchange.getMailboxes", "pem.getDomainList"]
 

@@ -20,6 +20,7 @@ from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils import model
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     InvalidInputError,
+    NotFoundError,
     NotSupportedError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.pacing import Pacer
@@ -160,6 +161,15 @@ class ProviderClient(object):
         if isinstance(text, str) and '@' in text:
             return self.check_address(text, 'grantee address')
         return model.mailbox_address(self.check_name(text, 'grantee name'), domain)
+
+    def not_found(self, domain, name, status=None):
+        """The error for a mailbox that does not exist (in a domain that does)."""
+        return NotFoundError('mailbox does not exist', provider=self.name, obj=model.mailbox_address(name, domain),
+                             status=status)
+
+    def check_alias_domain(self, domain, address):
+        """Before any write: an alias whose domain the account does not have is refused (InvalidInputError).
+        Costs at most one read per such domain; aliases in the mailbox's own domain cost nothing."""
 
     def protected_addresses(self, domain, name):
         """Addresses of a mailbox that must never be removed (the ones the client finds it by)."""

@@ -139,6 +139,10 @@ def from_info(info, entry, addresses, domain, name):
         record['size'] = kb_to_mb(info.get('size_limit'))
         record['current_usage'] = kb_to_mb(info.get('size'))
         record['hidden'] = not as_flag(info.get('show_in_address_book'), 'show_in_address_book', P, address, True)
+        # The mailbox's own answer wins over what the listing (or a create just made) said.
+        record['login'] = as_text(info.get('login'), 'login', P, address) or record['login']
+        user_id = as_number(info.get('user_id'), 'user_id', P, address)
+        record['user_id'] = user_id if isinstance(user_id, int) else record['user_id']
         record['activesync'] = as_flag(info.get('active_sync'), 'active_sync', P, address)
         for protocol in PROTOCOLS:
             record[protocol] = as_flag(info.get(protocol), protocol, P, address)
@@ -347,9 +351,13 @@ class OdinClient(ProviderClient):
     def _mailbox_id(self, domain, name):
         mailbox_id = self._find(domain, name)
         if mailbox_id is None:
-            raise NotFoundError('mailbox does not exist in subscription %s' % self.subscription_id,
-                                provider=self.name, obj=mailbox_address(name, domain))
+            self._require_domain(domain)  # an unknown domain is an error, not an absent mailbox
+            raise self.not_found(domain, name)
         return mailbox_id
+
+    def not_found(self, domain, name, status=None):
+        return NotFoundError('mailbox does not exist in subscription %s' % self.subscription_id,
+                             provider=self.name, obj=mailbox_address(name, domain))
 
     def _info(self, mailbox_id, obj):
         return self._read('pem.exchange.getMailboxInfo', {'mailbox_id': mailbox_id}, obj)
@@ -484,8 +492,15 @@ class OdinClient(ProviderClient):
         # name@domain is how every task finds the mailbox: it stays, even after a primary address change.
         return [mailbox_address(name, domain)]
 
+    def check_alias_domain(self, domain, address):
+        try:
+            self._require_domain(split_address(address)[1])
+        except UnknownScopeError:
+            raise InvalidInputError("the alias's domain %s is not a domain of subscription %s" % (
+                split_address(address)[1], self.subscription_id), provider=self.name, obj=address)
+
     def add_alias(self, domain, name, address):
-        self._require_domain(split_address(address)[1], 'the domain of alias %s,' % address)
+        self.check_alias_domain(domain, address)
         mailbox_id = self._mailbox_id(domain, name)
         obj = 'alias %s of %s' % (address, mailbox_address(name, domain))
         self._call('pem.exchange.addEmailAddresses', {'mailbox_id': mailbox_id, 'email_addresses': [address]}, obj,
@@ -603,8 +618,7 @@ class OdinClient(ProviderClient):
     def get_activesync(self, domain, name):
         record = self.get_mailbox(domain, name, need=('activesync',))
         if record is None:
-            raise NotFoundError('mailbox does not exist in subscription %s' % self.subscription_id,
-                                provider=self.name, obj=mailbox_address(name, domain))
+            raise self.not_found(domain, name)
         # Odin has no setup information to give, only the switch.
         return {'enabled': True} if record['activesync'] else None
 

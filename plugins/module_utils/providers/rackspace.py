@@ -230,7 +230,7 @@ class RackspaceClient(ProviderClient):
         problems = password_problems(password, name, display_name)
         if problems:
             raise InvalidInputError('password does not meet the Rackspace password rules: it must %s'
-                                    % '; '.join(problems), provider=self.name, obj=name)
+                                    % '; '.join(problems), provider=self.name, obj=mailbox_address(name, domain))
 
     def _sign(self):
         # Afresh for every attempt: the timestamp is part of the hash and goes stale.
@@ -359,6 +359,16 @@ class RackspaceClient(ProviderClient):
 
     # --- aliases ------------------------------------------------------------------------------
 
+    def check_alias_domain(self, domain, address):
+        alias_domain = split_address(address)[1]
+        if alias_domain == domain.lower():
+            return
+        try:
+            self._require_domain(alias_domain)
+        except UnknownScopeError:
+            raise InvalidInputError("the alias's domain %s is not a domain of customer %s" % (alias_domain, self.account),
+                                    provider=self.name, obj=address)
+
     def add_alias(self, domain, name, address):
         self._call('POST', domain, ('ex', 'mailboxes', name, 'emailaddresses', address), address,
                    confirm=lambda: address in self._addresses(domain, name))
@@ -376,7 +386,12 @@ class RackspaceClient(ProviderClient):
     def get_permissions(self, domain, name):
         obj = mailbox_address(name, domain)
         granted = []
-        for entry in self._paged(domain, ('ex', 'mailboxes', name, 'permissions'), 'permissions', obj):
+        try:
+            entries = self._paged(domain, ('ex', 'mailboxes', name, 'permissions'), 'permissions', obj)
+        except NotFoundError:
+            self._require_domain(domain)  # an unknown domain is an error, not an absent mailbox
+            raise self.not_found(domain, name, status=404)
+        for entry in entries:
             entry = as_dict(entry, 'a permission entry', P, obj)
             address = as_name(entry.get('emailAddress'), 'emailAddress', P, obj).lower()
             permission = normalize_permission(as_name(entry.get('permissionType'), 'permissionType', P, obj))
@@ -431,7 +446,7 @@ class RackspaceClient(ProviderClient):
         if data is None:
             # One 404 means two things: no service, or no mailbox. The mailbox itself says which.
             if self.get_mailbox(domain, name, need=('activesync',)) is None:
-                raise NotFoundError('mailbox does not exist', provider=self.name, obj=address, status=404)
+                raise self.not_found(domain, name, status=404)
             return None
         data = as_dict(data, 'the ActiveSync service', P, address)
         return dict((key, as_text(data.get(wire), wire, P, address) or None) for key, wire in (
