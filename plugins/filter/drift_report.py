@@ -91,8 +91,8 @@ def drift_report_markdown(results, title='Hosted Exchange drift report'):
             lines.append('| mailbox | field | now | should be |')
             lines.append('|---|---|---|---|')
             for row in domain['drifted']:
-                lines.append('| %s | %s | %s | %s |' % tuple(_cell(row[key]) for key in
-                                                            ('mailbox', 'field', 'now', 'should_be')))
+                cells = tuple(_cell(row[key]) for key in ('mailbox', 'field', 'now', 'should_be'))
+                lines.append('| %s | %s | %s | %s |' % cells)
             lines.append('')
         if domain['unlisted']:
             lines.append('Mailboxes nobody listed: %s' % ', '.join(domain['unlisted']))

@@ -35,8 +35,8 @@ def plan(client, domain, name, record, wanted, state, exclusive):
         if exclusive:
             kept = [alias for alias in current if alias not in wanted and alias in protected]
             if kept:
-                warnings.append('%s kept on %s: provider %s finds the mailbox by it' % (', '.join(kept), address,
-                                                                                      client.name))
+                warnings.append('%s kept on %s: provider %s finds the mailbox by it'
+                                % (', '.join(kept), address, client.name))
             to_remove = [alias for alias in current if alias not in wanted and alias not in protected]
     else:
         refused = [alias for alias in wanted if alias in protected]

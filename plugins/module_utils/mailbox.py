@@ -52,8 +52,8 @@ def check_fields(client, fields, obj=None):
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
         raise InvalidInputError('size must be a positive number of megabytes, not %s' % shown(size), obj=obj)
     if size is not None and client.max_size_mb and size > client.max_size_mb:
-        raise InvalidInputError('size %d MB is more than provider %s can carry (%d MB)' % (size, client.name,
-                                                                                      client.max_size_mb), obj=obj)
+        raise InvalidInputError('size %d MB is more than provider %s can carry (%d MB)'
+                                % (size, client.name, client.max_size_mb), obj=obj)
     checked = dict(fields)
     for option, value in fields.items():
         if MAILBOX_FIELDS.get(option) == 'text' and isinstance(value, str) and CONTROL_CHARACTERS.search(value):

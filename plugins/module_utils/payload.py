@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import math
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import ProviderError
 
@@ -102,7 +103,7 @@ def as_number(value, what, provider=None, obj=None):
             number = float(value.strip())
         except ValueError:
             raise unexpected(what, 'a number', value, provider, obj)
-        if number != number or number in (float('inf'), float('-inf')):
+        if math.isnan(number) or math.isinf(number):
             raise unexpected(what, 'a number', value, provider, obj)
         return int(number) if number == int(number) else number
     raise unexpected(what, 'a number', value, provider, obj)

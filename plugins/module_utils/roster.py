@@ -474,8 +474,9 @@ class Plan(object):
     # the result
 
     def outcome(self, entries, delegates):
-        result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [], 'failed_entries': [], 'errors': {}, 'changes': {},
-                  'delegates': [], 'unlisted': list(self.unlisted), 'not_attempted': list(self.not_attempted)}
+        result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [],
+                  'failed_entries': [], 'errors': {}, 'changes': {}, 'delegates': [], 'unlisted': list(self.unlisted),
+                  'not_attempted': list(self.not_attempted)}
         diffs = []
         for entry in entries:
             if entry.error is not None:

@@ -88,10 +88,9 @@ def run_module(resource, argument_spec, **module_kwargs):
         module.fail_json(msg=scrub(str(exc), secrets), **exc.details())
     except Exception as exc:  # pylint: disable=broad-except
         # A defect, or an answer no check foresaw: still a failure that says what happened, never a crash.
-        module.fail_json(msg=scrub('%s: unexpected %s (%s); this is a defect of the collection: please report it '
-                                   'with the output of -vvv' % (module.params.get('provider'), type(exc).__name__,
-                                                                 str(exc)[:200]), secrets),
-                         exception=scrub(traceback.format_exc(), secrets))
+        text = ('%s: unexpected %s (%s); this is a defect of the collection: please report it with the output of -vvv'
+                % (module.params.get('provider'), type(exc).__name__, str(exc)[:200]))
+        module.fail_json(msg=scrub(text, secrets), exception=scrub(traceback.format_exc(), secrets))
     finally:
         if client is not None:
             client.close()

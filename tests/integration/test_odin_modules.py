@@ -494,7 +494,7 @@ def test_a_mailbox_of_another_subscription_is_never_found_read_or_changed(run_pl
                      "eve permission"):
             if not (result[name].get("failed") is True and result[name]["msg"] == unknown):
                 wrong["%s (check=%s)" % (name, check)] = dict(changed=result[name].get("changed"),
-                                                             msg=result[name].get("msg"))
+                                                              msg=result[name].get("msg"))
         assert result["remove zed"]["changed"] is False and result["remove zed"]["mailbox"] == {}
         assert result["list shared"]["count"] == 0 and result["read zed"]["count"] == 0
         assert sb.writes() == []
@@ -574,7 +574,7 @@ def test_status_minus_one_with_any_wording_is_never_taken_for_absence(run_playbo
     {"email_address": "robert@example.com", "display_name": "Robert", "size_limit": 1048576, "alias": "rob"},
 ]}}}, account=SUB)
 def test_grants_are_matched_by_the_grantees_mailbox_not_by_the_text_of_an_address(run_playbook, odin_sandbox,
-                                                                                   odin_env):
+                                                                                  odin_env):
     sb = odin_sandbox
     carol = sb.state.holder("carol@example.com").mailbox_id
     with sb.lock:

@@ -82,9 +82,8 @@ def test_first_run_summary_failures_passwords_and_additive_grants(run_playbook, 
 
 
 @pytest.mark.sandbox(fixture={"domains": {DOMAIN: {}}})
-def test_the_shared_mailbox_gets_its_own_password_and_a_connection_from_module_defaults(run_playbook,
-                                                                                       rackspace_sandbox,
-                                                                                       rackspace_env):
+def test_the_shared_mailbox_gets_its_own_password_and_a_connection_from_module_defaults(
+        run_playbook, rackspace_sandbox, rackspace_env):
     connection = {"provider": "rackspace", "api_url": rackspace_sandbox.url,
                   "api_user": rackspace_env["HOSTED_EXCHANGE_API_USER"],
                   "api_secret": rackspace_env["HOSTED_EXCHANGE_API_SECRET"]}

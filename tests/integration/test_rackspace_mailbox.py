@@ -141,7 +141,7 @@ def test_invalid_password_gives_the_providers_message_and_creates_nothing(run_pl
         result = run_playbook(play(mailbox(display_name="Alex", password="short", size=1024)), env=rackspace_env,
                               check=check)
         assert result.rc != 0
-        assert result["mailbox"]["msg"] == ("rackspace: alex: password does not meet the Rackspace password rules: it "
+        assert result["mailbox"]["msg"] == ("rackspace: alex@example.com: password does not meet the Rackspace password rules: it "
                                             "must be at least 8 characters long; contain 3 of: upper-case letters, "
                                             "lower-case letters, digits, symbols")
     assert rackspace_sandbox.requests() == []

@@ -475,8 +475,8 @@ def test_a_malformed_api_url_is_refused_before_any_request(url):
     (response(200, [SEED_EXCHANGE]), "the answer gave a list where the exchange resource should be an object"),
     (response(200, dict(SEED_EXCHANGE, displayName={"first": "A"})),
      "the answer gave an object where displayName should be a text"),
-    (response(200, dict(SEED_EXCHANGE, owaEnabled="sometimes")), "the answer gave a text where owaEnabled should be "
-                                                                  "true or false"),
+    (response(200, dict(SEED_EXCHANGE, owaEnabled="sometimes")),
+     "the answer gave a text where owaEnabled should be true or false"),
 ])
 def test_an_answer_of_the_wrong_shape_is_an_unexpected_answer(answer, message):
     client, _session = scripted(answer)

@@ -21,11 +21,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     ProviderError,
     UnknownScopeError,
 )
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
-    mailbox_address,
-    normalize,
-    split_address,
-)
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address, split_address
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload import (
     as_dict,
     as_flag,
