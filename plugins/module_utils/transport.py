@@ -170,7 +170,7 @@ def retry_after(response):
     value = (response.headers.get('Retry-After') or '').strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isdigit() and value.isascii():  # not "²", which isdigit() accepts and float() refuses
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
