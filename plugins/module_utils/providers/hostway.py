@@ -309,7 +309,7 @@ class HostwayClient(ProviderClient):
             # A read always answers a document: an empty one is never "nothing there".
             data = decode_json(response, self.name, obj, required=True) if method == 'GET' else None
             return data, response
-        message = error_message(response)
+        message = self.hide_secrets(error_message(response))
         if status == 404:
             if missing_ok:
                 return None, response
@@ -387,7 +387,7 @@ class HostwayClient(ProviderClient):
             # A password change cannot be read back: an ambiguous failure is reported, never re-sent.
             retry = {}
         if password is not None:
-            body['password'] = password
+            body['password'] = self.secret(password)
         self._call('PUT', self._url(domain, 'usernames', name, 'exchange'), mailbox_address(name, domain),
                    body=body, **retry)
 

@@ -253,20 +253,21 @@ class OdinClient(ProviderClient):
                                 '(check api_url)' % self.api_url, provider=self.name, obj=obj, status=status)
         if status >= 400:
             raise ProviderError('%s failed' % method, provider=self.name, obj=obj, status=status,
-                                provider_message=response.reason)
+                                provider_message=self.hide_secrets(response.reason))
         envelope = self._envelope(method, response, obj)
         if envelope['status'] == 0:
             return envelope.get('result')
         # A failure envelope is a failure: whether something exists is never read from its wording.
         message = as_text(envelope.get('error_message'), 'error_message', P, obj) or 'no error message given'
-        raise RefusedCall('%s refused' % method, provider=self.name, obj=obj, provider_message=message[:300])
+        raise RefusedCall('%s refused' % method, provider=self.name, obj=obj,
+                          provider_message=self.hide_secrets(message)[:300])
 
     def _envelope(self, method, response, obj):
         try:
             values, _name = xmlrpc.client.loads(response.content)
         except xmlrpc.client.Fault as fault:
             raise ProviderError('%s failed with XML-RPC fault %s' % (method, fault.faultCode), provider=self.name,
-                                obj=obj, provider_message=str(fault.faultString)[:300])
+                                obj=obj, provider_message=self.hide_secrets(str(fault.faultString))[:300])
         except Exception:  # pylint: disable=broad-except  # any parse failure of a hostile body: say what to check
             raise ProviderError('the answer to %s is not XML-RPC (Content-Type %s): is api_url the XML-RPC address, '
                                 'for example https://oa.example.com:8440/RPC2?'
@@ -402,7 +403,7 @@ class OdinClient(ProviderClient):
             args['user_id'] = int(fields['service_user_id'])
         else:
             args['new_user'] = {'subscription_id': self.subscription_id, 'login': fields.get('login') or address,
-                                'password': password or None, 'display_name': fields.get('display_name') or None}
+                                'password': self.secret(password) or None, 'display_name': fields.get('display_name') or None}
         result = self._call('pem.exchange.addMailbox', args, address,
                             confirm=lambda: self._find(domain, name, fresh=True) is not None)
         mailbox_id = None

@@ -277,7 +277,7 @@ class RackspaceClient(ProviderClient):
         if status < 300:
             # A read always answers a document: an empty one is never "nothing there".
             return decode_json(response, self.name, obj, required=True) if method == 'GET' else None
-        message = error_message(response)
+        message = self.hide_secrets(error_message(response))
         if status == 404:
             if missing_ok:
                 return None
@@ -335,7 +335,7 @@ class RackspaceClient(ProviderClient):
 
     def create_mailbox(self, domain, name, fields, password):
         form = to_form(fields)
-        form['password'] = password
+        form['password'] = self.secret(password)
         self._call('POST', domain, ('ex', 'mailboxes', name), mailbox_address(name, domain), form=form,
                    confirm=lambda: self.get_mailbox(domain, name) is not None)
         self._primaries[mailbox_address(name, domain)] = mailbox_address(name, domain)
@@ -343,7 +343,7 @@ class RackspaceClient(ProviderClient):
     def update_mailbox(self, domain, name, changes, password, before):
         form = to_form(changes)
         if password is not None:
-            form['password'] = password
+            form['password'] = self.secret(password)
         # An edit sets fields to values: sending it again is harmless, so it retries like a read.
         self._call('PUT', domain, ('ex', 'mailboxes', name), mailbox_address(name, domain), form=form,
                    idempotent=True)
