@@ -32,16 +32,25 @@ def unexpected(what, expected, value, provider=None, obj=None):
                             % (_kind(value), what, expected), provider=provider, obj=obj)
 
 
-def decode_json(response, provider=None, obj=None):
-    """The JSON body of a response; UnexpectedAnswer when it is not JSON (an HTML page, a cut-off body)."""
+def decode_json(response, provider=None, obj=None, required=False):
+    """The JSON body of a response; UnexpectedAnswer when it is not JSON (an HTML page, a cut-off body).
+
+    ``required``: an empty body (or JSON null) is unexpected too, never read as "nothing there".
+    """
+    content_type = (response.headers.get('Content-Type') or 'none').split(';')[0]
     try:
-        return json.loads(response.content.decode('utf-8')) if response.content else None
-    except (ValueError, UnicodeDecodeError):
-        content_type = (response.headers.get('Content-Type') or 'none').split(';')[0]
+        data = json.loads(response.content.decode('utf-8')) if response.content else None
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested beyond reason
         raise UnexpectedAnswer('answered HTTP %s with something that is not JSON (Content-Type %s): check that '
                                'api_url is the provider\'s API and that no proxy answers in its place'
                                % (response.status_code, content_type), provider=provider, obj=obj,
                                status=response.status_code)
+    if data is None and required:
+        raise UnexpectedAnswer('answered HTTP %s without a JSON document (Content-Type %s): check that api_url is '
+                               'the provider\'s API and that no proxy answers in its place'
+                               % (response.status_code, content_type), provider=provider, obj=obj,
+                               status=response.status_code)
+    return data
 
 
 def as_dict(value, what, provider=None, obj=None, optional=False):
@@ -96,6 +105,8 @@ def as_number(value, what, provider=None, obj=None):
         return None
     if isinstance(value, bool):
         raise unexpected(what, 'a number', value, provider, obj)
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise unexpected(what, 'a finite number', value, provider, obj)
     if isinstance(value, (int, float)):
         return int(value) if value == int(value) else value
     if isinstance(value, str):

@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import email.utils
 import random
+import threading
 import time
 import traceback
 
@@ -46,6 +47,9 @@ TRANSIENT_STATUSES = (500, 502, 503, 504)
 TOO_MANY_REQUESTS = 429
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
+# requests applies the timeout to each socket read, so an answer that trickles in (a byte now and
+# then, each within the timeout) would never end: a whole answer gets this many timeouts at most.
+ANSWER_DEADLINE = 2
 
 # What request() returns when a write failed ambiguously and the read-back showed it took effect.
 CONFIRMED = object()
@@ -130,9 +134,27 @@ class Transport(object):
         all_headers = dict(headers or {})
         if self.sign is not None:
             all_headers.update(self.sign())
+        outcome = {}
+
+        def attempt():
+            try:
+                outcome['response'] = self.session.request(method, url, headers=all_headers, timeout=self.timeout,
+                                                           verify=self.validate_certs, **kwargs)
+            except Exception as exc:  # pylint: disable=broad-except  # raised again below, in the caller's thread
+                outcome['error'] = exc
+
+        # In a thread of its own, so an answer that trickles in is given up at the deadline (the thread
+        # is left to end with the connection; it never holds up the module's exit).
+        worker = threading.Thread(target=attempt, name='hosted-exchange-request')
+        worker.daemon = True
+        worker.start()
+        worker.join(None if self.timeout is None else ANSWER_DEADLINE * self.timeout)
+        if worker.is_alive():
+            return None, 'no whole answer from %s within %s seconds' % (_origin(url), ANSWER_DEADLINE * self.timeout)
         try:
-            response = self.session.request(method, url, headers=all_headers, timeout=self.timeout,
-                                            verify=self.validate_certs, **kwargs)
+            if 'error' in outcome:
+                raise outcome['error']
+            response = outcome['response']
         except requests.exceptions.SSLError:
             # Not transient: retrying a certificate failure cannot help; say what to check.
             raise ProviderError(
@@ -170,7 +192,7 @@ def retry_after(response):
     value = (response.headers.get('Retry-After') or '').strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isdigit() and value.isascii():  # not "²", which isdigit() accepts and float() refuses
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -15,9 +15,14 @@ roles and playbooks ask ``capabilities()`` instead of keeping a copy.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
+import base64
+import json
+from xml.sax.saxutils import escape
+
+from ansible.module_utils.six.moves.urllib.parse import quote, quote_plus, urlsplit
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils import model
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import secrets_of
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     InvalidInputError,
     NotFoundError,
@@ -63,6 +68,7 @@ class ProviderClient(object):
         self.params = params
         self.account = params.get('account')
         self.transport = None
+        self._secrets = set(secrets_of(params))
 
     @classmethod
     def capabilities(cls):
@@ -113,6 +119,33 @@ class ProviderClient(object):
     def close(self):
         if self.transport is not None:
             self.transport.close()
+
+    # --- secrets: what a provider message must never echo back ----------------------------------
+
+    def secret(self, value):
+        """value, remembered as a secret this client sends (a password), so no provider message can carry it."""
+        if value:
+            self._secrets.add(value)
+        return value
+
+    def hide_secrets(self, text):
+        """A provider's message with every secret this client sends masked: as is, URL-, JSON- or XML-encoded,
+        in an HTTP Basic header, and at the end of a message cut short. A server may echo a request back."""
+        if not text:
+            return text
+        forms = set()
+        for secret in self._secrets:
+            forms.update([secret, quote(secret, safe=''), quote_plus(secret), json.dumps(secret)[1:-1], escape(secret)])
+        if self.params.get('api_user') and self.params.get('api_secret'):
+            basic = '%s:%s' % (self.params['api_user'], self.params['api_secret'])
+            forms.add(base64.b64encode(basic.encode('utf-8')).decode('ascii'))
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, '********')
+        for form in forms:
+            for size in range(len(form) - 1, 3, -1):
+                if text.endswith(form[:size]):
+                    return text[:-size] + '********'
+        return text
 
     # --- checks made before any request -----------------------------------------------------
 

@@ -26,6 +26,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     ProviderError,
     UnknownScopeError,
 )
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils import model
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
     MAILBOX_FIELDS,
     mailbox_address,
@@ -37,6 +38,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload im
     as_text,
     decode_json,
     unexpected,
+    UnexpectedAnswer,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.base import ProviderClient
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import CONFIRMED
@@ -130,6 +132,9 @@ def from_exchange(data, name, domain, forwarding=None):
     """An exchange GET body as a canonical record; forwarding is added only when it was read."""
     address = mailbox_address(name, domain)
     data = as_dict(data, 'the exchange resource', P, address)
+    if not any(wire in data for wire in ('username', 'primarySmtpAddress', 'quota', 'displayName')):
+        raise UnexpectedAnswer('the answer has none of the fields of an Exchange mailbox (is api_url the provider\'s '
+                               'API?)', provider=P, obj=address)
     record = {'name': as_text(data.get('username'), 'username', P, address) or name, 'domain': domain,
               'address': address}
     for canonical, wire in SETTABLE_FIELDS:
@@ -158,13 +163,13 @@ def megabytes(value):
     """A quota in megabytes (the list sends a number, the exchange resource a string), else None."""
     try:
         return normalize('int', value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite number
         return None
 
 
 def forward_targets(data, obj=None):
     targets = set()
-    for entry in as_list(as_dict(data, 'the forwards', P, obj, optional=True).get('targets'), 'targets', P, obj):
+    for entry in as_list(as_dict(data, 'the forwards', P, obj).get('targets'), 'targets', P, obj, optional=False):
         target = as_text(as_dict(entry, 'a forward target', P, obj).get('target'), 'target', P, obj).strip().lower()
         if target:
             targets.add(target)
@@ -180,27 +185,34 @@ def link(page, rel, obj=None):
 
 
 def error_message(response):
-    """Hostway's own words: a wrapper's message ({"conflict": {...}}) or field-keyed validation errors."""
+    """Hostway's own words: a wrapper's message ({"conflict": {...}}) or field-keyed validation errors.
+
+    Always a text of at most 300 characters, whatever the body holds.
+    """
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return (response.text or '').strip()[:300] or response.reason
     if not isinstance(body, dict) or not body:
         return response.reason
     if len(body) == 1:
         wrapped = list(body.values())[0]
         if isinstance(wrapped, dict) and wrapped.get('message'):
-            return wrapped['message']
+            return _text(wrapped['message'])[:300]
     problems = []
     for wire, text in sorted(body.items()):
         if isinstance(text, list):
             text = ', '.join(str(item) for item in text)
         elif isinstance(text, dict):
-            text = text.get('message') or json.dumps(text, sort_keys=True)
+            text = text.get('message') or text
         canonical = CANONICAL_OF_WIRE.get(wire)
         label = '%s (option %s)' % (wire, canonical) if canonical and canonical != wire else wire
-        problems.append('%s: %s' % (label, text))
-    return '; '.join(problems)
+        problems.append('%s: %s' % (label, _text(text)))
+    return '; '.join(problems)[:300]
+
+
+def _text(value):
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 class HostwayClient(ProviderClient):
@@ -251,9 +263,14 @@ class HostwayClient(ProviderClient):
         return '%s/accounts/%s/email/%s/%s' % (self.base_url, quote(self.account, safe=''),
                                                quote(domain, safe=''), path)
 
-    def _same_origin(self, url):
-        """url, if it is on the API's own scheme://host:port; the credentials go nowhere else."""
-        wanted, given = urlsplit(self.base_url), urlsplit(url)
+    def _same_origin(self, base, target):
+        """target resolved against base, if it is on the API's own scheme://host:port; the credentials go nowhere else."""
+        try:
+            url = urljoin(base, target)
+            wanted, given = urlsplit(self.base_url), urlsplit(url)
+        except ValueError:  # not a URL at all (e.g. a broken IPv6 host)
+            raise ProviderError('the API pointed to %s, which is not a URL; not following it (check api_url)'
+                                % model.shown(target), provider=self.name)
         if (given.scheme, given.netloc.lower()) != (wanted.scheme, wanted.netloc.lower()):
             raise ProviderError('the API pointed to %s://%s, which is not %s; not following it with the credentials'
                                 % (given.scheme, given.netloc, self.base_url), provider=self.name)
@@ -279,7 +296,7 @@ class HostwayClient(ProviderClient):
                 raise ProviderError('redirect without a Location', provider=self.name, obj=obj,
                                     status=response.status_code)
             # The Location carries the whole query (e.g. pageSize=100 for an unpaged list).
-            url, kwargs['params'] = self._same_origin(urljoin(response.url, location)), None
+            url, kwargs['params'] = self._same_origin(response.url, location), None
         raise ProviderError('more than %d redirects' % MAX_REDIRECTS, provider=self.name, obj=obj)
 
     def _call(self, method, url, obj, body=None, params=None, confirm=None, idempotent=False, missing_ok=False):
@@ -289,9 +306,10 @@ class HostwayClient(ProviderClient):
             return CONFIRMED, None
         status = response.status_code
         if 200 <= status < 300:
-            data = decode_json(response, self.name, obj) if method == 'GET' else None
+            # A read always answers a document: an empty one is never "nothing there".
+            data = decode_json(response, self.name, obj, required=True) if method == 'GET' else None
             return data, response
-        message = error_message(response)
+        message = self.hide_secrets(error_message(response))
         if status == 404:
             if missing_ok:
                 return None, response
@@ -348,7 +366,8 @@ class HostwayClient(ProviderClient):
         if data is None:
             raise UnknownScopeError('domain %s is not an e-mail domain of Hostway account %s (check domain and account)'
                                     % (domain, self.account), provider=self.name, status=404)
-        for entry in as_list(as_dict(data, 'the username list', P, address).get('list'), 'list', P, address):
+        for entry in as_list(as_dict(data, 'the username list', P, address).get('list'), 'list', P, address,
+                             optional=False):
             if isinstance(entry, dict) and str(entry.get('username') or '').lower() == name.lower():
                 raise InvalidInputError('the name is taken by a username that is not a hosted Exchange mailbox '
                                         '(for example one of the older Hostway mail platform); it is left untouched',
@@ -368,7 +387,7 @@ class HostwayClient(ProviderClient):
             # A password change cannot be read back: an ambiguous failure is reported, never re-sent.
             retry = {}
         if password is not None:
-            body['password'] = password
+            body['password'] = self.secret(password)
         self._call('PUT', self._url(domain, 'usernames', name, 'exchange'), mailbox_address(name, domain),
                    body=body, **retry)
 
@@ -455,11 +474,12 @@ class HostwayClient(ProviderClient):
         for _page in range(MAX_PAGE_READS):
             page, response = self._call('GET', url, obj, params=params)
             page = as_dict(page, 'a page of the username list', P, obj)
-            entries.extend(as_list(page.get('list'), 'list', P, obj))
+            # Always there: a page without it must not read as an empty page.
+            entries.extend(as_list(page.get('list'), 'list', P, obj, optional=False))
             following = link(page, 'next', obj)
             if not following:
                 return entries
-            url, params = self._same_origin(urljoin(response.url, following)), None
+            url, params = self._same_origin(response.url, following), None
             if url in seen:
                 raise ProviderError('paging went in a circle at %s' % url, provider=self.name, obj=obj)
             seen.add(url)

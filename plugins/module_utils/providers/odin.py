@@ -30,6 +30,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload im
     as_number,
     as_text,
     unexpected,
+    UnexpectedAnswer,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.base import ProviderClient
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import CONFIRMED
@@ -145,12 +146,18 @@ def from_info(info, entry, addresses, domain, name):
     return record
 
 
+def mailbox_id_of(value, obj):
+    """A mailbox id the API can be sent back: a whole number within the XML-RPC int range."""
+    mailbox_id = as_number(value, 'mailbox_id', P, obj)
+    if not isinstance(mailbox_id, int) or not xmlrpc.client.MININT <= mailbox_id <= xmlrpc.client.MAXINT:
+        raise unexpected('mailbox_id', 'a whole number of at most 32 bits', value, P, obj)
+    return mailbox_id
+
+
 def directory_entry(entry, obj):
     """One getMailboxes entry, checked: the fields the client relies on."""
     entry = as_dict(entry, 'a getMailboxes entry', P, obj)
-    mailbox_id = as_number(entry.get('mailbox_id'), 'mailbox_id', P, obj)
-    if not isinstance(mailbox_id, int):
-        raise unexpected('mailbox_id', 'a whole number', entry.get('mailbox_id'), P, obj)
+    mailbox_id = mailbox_id_of(entry.get('mailbox_id'), obj)
     user_id = as_number(entry.get('user_id'), 'user_id', P, obj)
     return {
         'mailbox_id': mailbox_id,
@@ -248,20 +255,21 @@ class OdinClient(ProviderClient):
                                 '(check api_url)' % self.api_url, provider=self.name, obj=obj, status=status)
         if status >= 400:
             raise ProviderError('%s failed' % method, provider=self.name, obj=obj, status=status,
-                                provider_message=response.reason)
+                                provider_message=self.hide_secrets(response.reason))
         envelope = self._envelope(method, response, obj)
         if envelope['status'] == 0:
             return envelope.get('result')
         # A failure envelope is a failure: whether something exists is never read from its wording.
         message = as_text(envelope.get('error_message'), 'error_message', P, obj) or 'no error message given'
-        raise RefusedCall('%s refused' % method, provider=self.name, obj=obj, provider_message=message[:300])
+        raise RefusedCall('%s refused' % method, provider=self.name, obj=obj,
+                          provider_message=self.hide_secrets(message)[:300])
 
     def _envelope(self, method, response, obj):
         try:
             values, _name = xmlrpc.client.loads(response.content)
         except xmlrpc.client.Fault as fault:
             raise ProviderError('%s failed with XML-RPC fault %s' % (method, fault.faultCode), provider=self.name,
-                                obj=obj, provider_message=str(fault.faultString)[:300])
+                                obj=obj, provider_message=self.hide_secrets(str(fault.faultString))[:300])
         except Exception:  # pylint: disable=broad-except  # any parse failure of a hostile body: say what to check
             raise ProviderError('the answer to %s is not XML-RPC (Content-Type %s): is api_url the XML-RPC address, '
                                 'for example https://oa.example.com:8440/RPC2?'
@@ -275,7 +283,12 @@ class OdinClient(ProviderClient):
 
     def _read(self, method, args, obj):
         # Reads are POSTs too, but sending one again is harmless.
-        return self._call(method, args, obj, idempotent=True, kind='read')
+        result = self._call(method, args, obj, idempotent=True, kind='read')
+        if result is None:
+            # Every read answers a result (an empty list at least): none must not read as "nothing there".
+            raise UnexpectedAnswer('the answer to %s has no result (is api_url the XML-RPC address?)' % method,
+                                   provider=self.name, obj=obj)
+        return result
 
     # --- the subscription: what belongs to it -----------------------------------------------
 
@@ -396,13 +409,13 @@ class OdinClient(ProviderClient):
             args['user_id'] = int(fields['service_user_id'])
         else:
             args['new_user'] = {'subscription_id': self.subscription_id, 'login': fields.get('login') or address,
-                                'password': password or None, 'display_name': fields.get('display_name') or None}
+                                'password': self.secret(password) or None, 'display_name': fields.get('display_name') or None}
         result = self._call('pem.exchange.addMailbox', args, address,
                             confirm=lambda: self._find(domain, name, fresh=True) is not None)
         mailbox_id = None
-        if isinstance(result, dict):
-            mailbox_id = as_number(result.get('mailbox_id'), 'mailbox_id', P, address)
-        if isinstance(mailbox_id, int):
+        if isinstance(result, dict) and result.get('mailbox_id') is not None:
+            mailbox_id = mailbox_id_of(result['mailbox_id'], address)
+        if mailbox_id is not None:
             self._directory[mailbox_id] = {
                 'mailbox_id': mailbox_id, 'primary': primary, 'alias': name.lower(),
                 'display_name': fields.get('display_name') or '', 'login': fields.get('login') or address,
@@ -557,9 +570,7 @@ class OdinClient(ProviderClient):
             except RefusedCall:
                 return None  # the platform has no mailbox with this address (or will not say): not a grantee
             found = found.get('mailbox_id') if isinstance(found, dict) else found
-            mailbox_id = as_number(found, 'mailbox_id', P, grantee_address)
-            if not isinstance(mailbox_id, int):
-                raise unexpected('mailbox_id', 'a whole number', found, P, grantee_address)
+            mailbox_id = mailbox_id_of(found, grantee_address)
             if mailbox_id not in self._mailboxes():
                 raise InvalidInputError('grantee %s is a mailbox of another subscription, not of %s; refused'
                                         % (grantee_address, self.subscription_id), provider=self.name)

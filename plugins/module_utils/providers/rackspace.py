@@ -37,11 +37,15 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload im
     as_number,
     as_text,
     decode_json,
+    unexpected,
+    UnexpectedAnswer,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.providers.base import ProviderClient
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import USER_AGENT, CONFIRMED
 
 PAGE_SIZE = 250  # the API's maximum
+# A bound on paging driven by the server's "total" (a million mailboxes).
+MAX_PAGE_READS = 4000
 THROTTLE_MESSAGE = 'Exceeded request limits'
 FORM = {'Content-Type': 'application/x-www-form-urlencoded'}
 
@@ -106,6 +110,9 @@ ACCOUNT_PATTERN = re.compile(r'^(me|[0-9]{1,20})$')
 def from_show(data, domain, name=None, obj=None):
     """A show body (nested contactInfo) as a canonical mailbox record."""
     data = as_dict(data, 'the mailbox', P, obj)
+    if 'name' not in data and not any(wire in data for _canonical, wire in TOP_FIELDS):
+        raise UnexpectedAnswer('the answer has none of the fields of a mailbox (is api_url the provider\'s API?)',
+                               provider=P, obj=obj)
     name = as_text(data.get('name'), 'the mailbox name', P, obj) or name
     contact = as_dict(data.get('contactInfo'), 'contactInfo', P, obj, optional=True)
     record = {'name': name, 'domain': domain, 'address': mailbox_address(name, domain)}
@@ -171,7 +178,7 @@ def error_message(response):
         return header[:300]
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return (response.text or '').strip()[:300] or response.reason
     if isinstance(body, dict) and len(body) == 1:
         fault = list(body.values())[0]
@@ -259,14 +266,18 @@ class RackspaceClient(ProviderClient):
             return CONFIRMED
         status = response.status_code
         if 300 <= status < 400:
-            target = urlsplit(response.headers.get('Location') or '')
+            try:
+                target = urlsplit(response.headers.get('Location') or '')
+            except ValueError:  # not a URL at all (e.g. a broken IPv6 host)
+                target = urlsplit('')
             raise ProviderError('the API redirected to %s; not followed, so the credentials stay with %s '
                                 '(check api_url)' % ('%s://%s' % (target.scheme, target.netloc) if target.netloc
                                                      else 'another address', self.base_url),
                                 provider=self.name, obj=obj, status=status)
         if status < 300:
-            return decode_json(response, self.name, obj) if method == 'GET' else None
-        message = error_message(response)
+            # A read always answers a document: an empty one is never "nothing there".
+            return decode_json(response, self.name, obj, required=True) if method == 'GET' else None
+        message = self.hide_secrets(error_message(response))
         if status == 404:
             if missing_ok:
                 return None
@@ -280,15 +291,19 @@ class RackspaceClient(ProviderClient):
     def _paged(self, domain, parts, key, obj, params=None):
         """Every entry of a paged index: size=250 pages until total is reached."""
         entries, offset = [], 0
-        while True:
+        for _page in range(MAX_PAGE_READS):
             query = dict(params or {}, size=PAGE_SIZE, offset=offset)
             page = as_dict(self._call('GET', domain, parts, obj, params=query), 'a page of %s' % key, P, obj)
-            batch = as_list(page.get(key), key, P, obj)
-            total = as_number(page.get('total'), 'total', P, obj) or 0
+            # Both are always there: a page without them must not read as an empty or a last page.
+            batch = as_list(page.get(key), key, P, obj, optional=False)
+            total = as_number(page.get('total'), 'total', P, obj)
+            if total is None:
+                raise unexpected('total', 'a number', None, P, obj)
             entries.extend(batch)
             offset += len(batch)
             if not batch or offset >= total:
                 return entries
+        raise ProviderError('the index did not end after %d pages' % MAX_PAGE_READS, provider=self.name, obj=obj)
 
     def _require_domain(self, domain):
         """After a 404: one read of the domain's mailbox index tells an absent mailbox from an unknown domain."""
@@ -320,7 +335,7 @@ class RackspaceClient(ProviderClient):
 
     def create_mailbox(self, domain, name, fields, password):
         form = to_form(fields)
-        form['password'] = password
+        form['password'] = self.secret(password)
         self._call('POST', domain, ('ex', 'mailboxes', name), mailbox_address(name, domain), form=form,
                    confirm=lambda: self.get_mailbox(domain, name) is not None)
         self._primaries[mailbox_address(name, domain)] = mailbox_address(name, domain)
@@ -328,7 +343,7 @@ class RackspaceClient(ProviderClient):
     def update_mailbox(self, domain, name, changes, password, before):
         form = to_form(changes)
         if password is not None:
-            form['password'] = password
+            form['password'] = self.secret(password)
         # An edit sets fields to values: sending it again is harmless, so it retries like a read.
         self._call('PUT', domain, ('ex', 'mailboxes', name), mailbox_address(name, domain), form=form,
                    idempotent=True)
@@ -449,6 +464,9 @@ class RackspaceClient(ProviderClient):
                 raise self.not_found(domain, name, status=404)
             return None
         data = as_dict(data, 'the ActiveSync service', P, address)
+        if not any(wire in data for wire in ('emailAddress', 'serverAddress', 'userName', 'domainAddress')):
+            raise UnexpectedAnswer('the answer has none of the fields of an ActiveSync service (is api_url the '
+                                   'provider\'s API?)', provider=self.name, obj=address)
         return dict((key, as_text(data.get(wire), wire, P, address) or None) for key, wire in (
             ('email_address', 'emailAddress'), ('server_address', 'serverAddress'),
             ('user_name', 'userName'), ('domain_address', 'domainAddress')))
