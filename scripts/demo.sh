@@ -56,6 +56,7 @@ if [ -n "${DEMO_FIXTURE:-}" ]; then
 fi
 
 echo "demo: starting the $provider sandbox on 127.0.0.1:$port (requests logged to $work/requests.jsonl)"
+: >"$work/sandbox.out"  # exists before the background process opens it: the wait loop below reads it at once
 "$bin/python" -m tests.sandbox "$provider" --port "$port" \
     --api-user "$HOSTED_EXCHANGE_API_USER" --api-secret "$HOSTED_EXCHANGE_API_SECRET" \
     --pidfile "$pidfile" --log "$work/requests.jsonl" "${fixture_args[@]}" \
@@ -74,7 +75,7 @@ trap stop_sandbox EXIT
 # The sandbox prints "sandbox <provider> listening on <url>" once it accepts connections.
 url=
 for _ in $(seq 1 100); do
-    url=$(sed -n 's/^sandbox .* listening on //p' "$work/sandbox.out")
+    url=$(sed -n 's/^sandbox .* listening on //p' "$work/sandbox.out" || true)
     [ -n "$url" ] && break
     if ! kill -0 "$sandbox_pid" 2>/dev/null; then
         echo "demo: the sandbox exited:" >&2
