@@ -6,7 +6,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
+
 from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import InvalidInputError
 
 PROVIDERS = ('rackspace', 'hostway', 'odin')
 
@@ -37,6 +41,26 @@ def connection_argument_spec():
         max_writes_per_minute=dict(type='int', fallback=_env('MAX_WRITES_PER_MINUTE')),
         rate_window=dict(type='float', default=60.0, fallback=_env('RATE_WINDOW')),
     )
+
+
+def check_connection(params, provider=None):
+    """The numeric connection options, checked before any request: a clear error, never a crash later."""
+    def finite(name):
+        value = params.get(name)
+        return value is None or (isinstance(value, (int, float)) and not math.isnan(value) and not math.isinf(value))
+
+    problems = []
+    for name, minimum, strict in (('timeout', 0, True), ('retry_budget', 0, False), ('rate_window', 0, True),
+                                  ('retries', 0, False), ('max_reads_per_minute', 0, False),
+                                  ('max_writes_per_minute', 0, False)):
+        value = params.get(name)
+        if value is None:
+            continue
+        if not finite(name) or (value <= minimum if strict else value < minimum):
+            problems.append('%s must be %s (got %s)' % (name, 'more than %s' % minimum if strict
+                                                      else 'at least %s' % minimum, value))
+    if problems:
+        raise InvalidInputError('; '.join(problems), provider=provider)
 
 
 def secrets_of(params):

@@ -41,7 +41,7 @@ class Pacer(object):
 
     def __init__(self, identity, limits, window=60.0, clock=time.time, sleep=time.sleep, directory=None):
         # limits: {'read': n, 'write': n}; a missing or 0 limit means that kind is not paced.
-        self.limits = dict((kind, int(limit)) for kind, limit in limits.items() if limit)
+        self.limits = dict((kind, int(limit)) for kind, limit in limits.items() if limit and limit > 0)
         self.window = float(window) + max(float(window) * MARGIN, MIN_MARGIN)
         self.clock = clock
         self.sleep = sleep
@@ -107,8 +107,9 @@ class Pacer(object):
 
     def _take(self, sends, limit):
         now = self.clock()
-        sends[:] = sorted(stamp for stamp in sends if now - stamp < self.window)
+        # Send times from the future (a clock stepped back, a stale file) are dropped, so no wait outlasts a window.
+        sends[:] = sorted(stamp for stamp in sends if 0 <= now - stamp < self.window)
         if len(sends) < limit:
             sends.append(now)
             return 0
-        return sends[len(sends) - limit] + self.window - now
+        return min(self.window, sends[len(sends) - limit] + self.window - now)

@@ -53,6 +53,35 @@ def decode_json(response, provider=None, obj=None, required=False):
     return data
 
 
+def is_json_answer(response):
+    """Whether an answer's body is JSON at all: an error page of a proxy or a wrong URL is not the API speaking."""
+    try:
+        json.loads(response.content.decode('utf-8'))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return True
+
+
+def foreign_text(response):
+    """What a non-JSON answer says, for a message: its text, cut short; never a whole HTML page."""
+    content_type = (response.headers.get('Content-Type') or 'no Content-Type').split(';')[0].strip()
+    if 'html' in content_type.lower() or (response.text or '').lstrip()[:1] == '<':
+        return 'an HTML page (%s)' % content_type
+    text = ' '.join((response.text or '').split())
+    return text[:300] if text else 'an empty answer'
+
+
+def wrong_api(response, api_url, provider=None, obj=None, hide=None):
+    """The error for a 404 that is not the API's own answer: the URL, not the object, is wrong.
+    ``hide`` masks the client's secrets in what the answer echoed."""
+    said = foreign_text(response)
+    if hide is not None:
+        said = hide(said)
+    return UnexpectedAnswer('HTTP %s with a body that is not the API\'s (%s): check api_url (%s)'
+                            % (response.status_code, said[:100], api_url), provider=provider, obj=obj,
+                            status=response.status_code)
+
+
 def as_dict(value, what, provider=None, obj=None, optional=False):
     if value is None and optional:
         return {}

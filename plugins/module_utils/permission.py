@@ -70,7 +70,7 @@ def run(client, params, check_mode):
     if grantee is None and changed:
         # A grant to a mailbox that does not exist: an error, unless an earlier task of this check run creates it.
         assume_created_in_check_mode(
-            check_mode, NotFoundError('grantee %s does not exist' % grantee_address, provider=client.name, obj=owner),
+            check_mode, client.grantee_missing(grantee_address, owner),
             warnings)
     shown = grantee['address'] if grantee else grantee_address
     if changed and not check_mode:

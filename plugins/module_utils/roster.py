@@ -66,6 +66,7 @@ class Entry(object):
         self.activesync_change = None
         self.error = None
         self.done = []  # the steps a real run completed, for the message when a later one fails
+        self.to_create = False  # planned: the mailbox does not exist and this run creates it
 
     @property
     def need(self):
@@ -124,7 +125,6 @@ class PartlyDone(HostedExchangeError):
     def __init__(self, done, error):
         prefix = '%s, then: ' % ', '.join(done) if done else ''
         super(PartlyDone, self).__init__(prefix + str(error))
-        self.cause = error
 
     def __str__(self):
         return self.message
@@ -154,6 +154,10 @@ def check_task(client, params, entries, delegates):
         raise NotSupportedError('not supported by provider %s: %s' % (client.name, '; '.join(
             '%s (%s)' % (option, ', '.join(names[:5]) + (' and %d more' % (len(names) - 5) if len(names) > 5 else ''))
             for option, names in sorted(unsupported.items()))))
+    if params['unlisted'] in ('disable', 'remove') and not entries:
+        raise InvalidInputError('unlisted=%s with an empty list of mailboxes would %s every mailbox of the domain; '
+                                'refused (an empty HR export is more likely a mistake than an intent)'
+                                % (params['unlisted'], params['unlisted']))
     if params['unlisted'] == 'disable' and not client.disable_changes:
         raise NotSupportedError('unlisted=disable is not supported by provider %s: its API cannot cut a mailbox\'s '
                                 'access' % client.name)
@@ -193,9 +197,11 @@ def check_delegate(client, domain, delegate):
         delegate.owner = client.check_name(delegate.owner, 'delegated mailbox name')
         delegate.grantee_address = client.check_grantee(delegate.grantee_text, domain)
         if delegate.grantee_address == mailbox_address(delegate.owner, domain):
-            raise InvalidInputError('a mailbox cannot be its own grantee')
+            raise InvalidInputError('a mailbox cannot be its own grantee', provider=client.name,
+                                    obj=mailbox_address(delegate.owner, domain))
         if delegate.state == 'present' and not delegate.permission:
-            raise InvalidInputError('permission is required with state=present')
+            raise InvalidInputError('permission is required with state=present', provider=client.name,
+                                    obj=mailbox_address(delegate.owner, domain))
     except HostedExchangeError as exc:
         delegate.error = exc
 
@@ -270,6 +276,7 @@ class Plan(object):
 
     def _plan_create(self, entry, address):
         client = self.client
+        entry.to_create = True
         fields = dict(entry.desired, **entry.create_options)
         if self.password:
             fields['password'] = self.password
@@ -296,17 +303,17 @@ class Plan(object):
             owner = delegate.owner.lower()
             try:
                 state = self._owner_state(owner, created)
+                state['delegates'].append(delegate)
                 grantee_name, grantee_domain = split_address(delegate.grantee_address)
                 to_create = grantee_domain == self.domain and grantee_name in created
                 if to_create:
                     # Created by this run: it holds no grant yet, and it will exist when the grant is sent.
                     grantee, current = None, None
                 else:
-                    grantee, current = find_grant(self.client, self.domain, state['permissions'],
-                                                  delegate.grantee_address)
+                    grantee, current = self._find_grant(state, delegate)
                     if grantee is None and delegate.state == 'present':
-                        raise InvalidInputError('grantee %s does not exist' % delegate.grantee_address,
-                                                provider=self.client.name, obj=mailbox_address(delegate.owner, self.domain))
+                        raise self.client.grantee_missing(delegate.grantee_address,
+                                                          mailbox_address(delegate.owner, self.domain))
                 wanted = wanted_permission(current, delegate.permission, delegate.state, exact)
                 key = grantee['key'] if grantee else ('new', delegate.grantee_address)
                 state['listed'].add(key)
@@ -321,11 +328,24 @@ class Plan(object):
                 delegate.error = exc
         if mode == 'exclusive':
             for owner, state in self.owners.items():
+                if any(delegate.error is not None for delegate in state['delegates']):
+                    # Whom a failed delegate meant is unknown: revoking "everyone else" could hit them.
+                    self.warnings.append('delegates_mode=exclusive: nothing revoked on %s, as a delegate of it failed'
+                                         % mailbox_address(state['name'], self.domain))
+                    continue
                 for entry in state['permissions']:
                     if entry['key'] not in state['listed']:
                         state['changes'].append({'grantee': {'key': entry['key'], 'address': entry['grantee']},
                                                  'address': entry['grantee'], 'to_create': False,
                                                  'before': entry['permission'], 'after': None, 'delegate': None})
+
+    def _find_grant(self, state, delegate):
+        """find_grant, where a grantee in a domain the account does not have fails this delegate alone."""
+        try:
+            return find_grant(self.client, self.domain, state['permissions'], delegate.grantee_address)
+        except UnknownScopeError as exc:
+            raise InvalidInputError('grantee %s: %s' % (delegate.grantee_address, exc.message),
+                                    provider=self.client.name, obj=mailbox_address(delegate.owner, self.domain))
 
     def _owner_state(self, owner, created):
         if owner not in self.owners:
@@ -339,7 +359,7 @@ class Plan(object):
                     'mailbox %s does not exist and is not in the list' % owner, provider=self.client.name,
                     obj=mailbox_address(owner, self.domain)), self.warnings)
                 permissions = []
-            self.owners[owner] = {'permissions': permissions, 'changes': [], 'listed': set(),
+            self.owners[owner] = {'permissions': permissions, 'changes': [], 'listed': set(), 'delegates': [],
                                   'name': self.listing[owner]['name'] if owner in self.listing else owner}
         return self.owners[owner]
 
@@ -388,7 +408,8 @@ class Plan(object):
                 self.stopped = exc
             except HostedExchangeError as exc:
                 entry.error = PartlyDone(entry.done, exc)
-        failed_creates = set(entry.key for entry in entries if entry.error is not None and not entry.exists)
+        failed_creates = set(entry.key for entry in entries if entry.error is not None and entry.to_create
+                             and 'created' not in entry.done)
         for owner, state in sorted(self.owners.items()):
             for change in state['changes']:
                 delegate = change['delegate']
@@ -407,20 +428,27 @@ class Plan(object):
 
     def _apply_entry(self, entry):
         client, domain, name = self.client, self.domain, entry.before['name'] if entry.exists else entry.name
+        to_add, activesync = entry.to_add, entry.activesync_change
         if not entry.exists:
-            client.create_mailbox(domain, name, dict(entry.desired, **entry.create_options), self.password)
+            fields = dict(entry.desired, **entry.create_options)
+            # Where the create itself can carry aliases and ActiveSync, it does: one write instead of several.
+            if 'aliases' in client.create_sets and to_add:
+                fields['aliases'], to_add = list(to_add), []
+            if 'activesync' in client.create_sets and activesync:
+                fields['activesync'], activesync = True, None
+            client.create_mailbox(domain, name, fields, self.password)
             entry.done.append('created')
         elif entry.changes:
             client.update_mailbox(domain, name, entry.changes, None, entry.before)
             entry.done.append('updated %s' % ', '.join(sorted(entry.changes)))
-        for alias in entry.to_add:
+        for alias in to_add:
             client.add_alias(domain, name, alias)
             entry.done.append('added %s' % alias)
         for alias in entry.to_remove:
             client.remove_alias(domain, name, alias)
             entry.done.append('removed %s' % alias)
-        if entry.activesync_change is not None:
-            client.set_activesync(domain, name, entry.activesync_change)
+        if activesync is not None:
+            client.set_activesync(domain, name, activesync)
 
     def _apply_delegate(self, owner, state, change, failed_creates):
         if change['to_create'] and change['grantee_name'] in failed_creates:
@@ -431,7 +459,7 @@ class Plan(object):
         if grantee is None:
             grantee = self.client.resolve_grantee(self.domain, change['address'])
             if grantee is None:
-                raise InvalidInputError('grantee %s does not exist' % change['address'], provider=self.client.name)
+                raise self.client.grantee_missing(change['address'], mailbox_address(state['name'], self.domain))
         if change['after'] is None:
             self.client.revoke_permission(self.domain, state['name'], grantee, change['before'])
         else:
@@ -482,6 +510,9 @@ class Plan(object):
             if entry.error is not None:
                 result['failed_entries'].append(str(entry.name))
                 result['errors'][str(entry.name)] = str(entry.error)
+                if entry.done:
+                    # Part of it was done before a later step failed: say so where a person counts changes.
+                    result['created' if 'created' in entry.done else 'updated'].append(entry.name)
                 continue
             if str(entry.name) in self.not_attempted:
                 continue

@@ -102,10 +102,9 @@ class Transport(object):
             response, failure = self._send(method, url, headers, kwargs)
             status = getattr(response, 'status_code', None)
             if response is not None and (status == TOO_MANY_REQUESTS or self.is_throttle(response)):
-                reason = 'throttled by the provider (HTTP %s)' % status
-                delay = retry_after(response)
-                if delay is None:
-                    delay = backoff_delay(throttles)
+                reason = 'throttled by the provider'
+                # Retry-After when the provider says it, but never less than the backoff: "0" is no pause.
+                delay = max(retry_after(response) or 0.0, backoff_delay(throttles))
                 throttles += 1
             elif failure is not None or status in TRANSIENT_STATUSES:
                 reason = failure or 'transient HTTP %s' % status

@@ -187,6 +187,9 @@ capabilities:
     rate_limits:
       description: The documented rate limits the client paces itself inside (requests a minute), by kind.
       type: dict
+    max_size_mb:
+      description: The largest mailbox size (MB) the API can carry, where it has a bound (odin), else null.
+      type: int
   sample:
     provider: hostway
     mailbox_options: [city, company, country, department, display_name, fax, first_name, forwarding_address]

@@ -237,7 +237,8 @@ def test_an_unknown_mailbox_is_named_in_a_clear_error(run_playbook, odin_sandbox
     ), env=odin_env)
     assert result.rc == 0, result
     assert result["permission"]["msg"] == "odin: ghost@example.com: mailbox does not exist in subscription 1000042"
-    assert result["grantee"]["msg"] == "odin: bob@example.com: grantee ghost@example.com does not exist"
+    assert result["grantee"]["msg"] == ("odin: bob@example.com: grantee ghost@example.com is not a mailbox of subscription "
+                                        "1000042; refused")
     assert result["activesync"]["msg"] == "odin: ghost@example.com: mailbox does not exist in subscription 1000042"
     assert result["info"]["mailboxes"] == [] and result["info"]["count"] == 0
     assert odin_sandbox.writes() == []
@@ -520,10 +521,9 @@ def test_a_grantee_of_another_subscription_is_refused(run_playbook, odin_sandbox
                       permission="send_as"), ignore_errors=True),
         ), env=odin_env, check=check)
         assert result.rc == 0, result
-        assert result["eve"]["msg"] == ("odin: grantee eve@elsewhere.test is a mailbox of another subscription, "
-                                        "not of 1000042; refused")
-        assert result["zed"]["msg"] == ("odin: grantee zed@shared.test is a mailbox of another subscription, "
-                                        "not of 1000042; refused")
+        # refused without saying more than "not ours" (it does not reveal another customer's mailbox exists)
+        assert result["eve"]["msg"] == "odin: grantee eve@elsewhere.test is not a mailbox of subscription 1000042; refused"
+        assert result["zed"]["msg"] == "odin: grantee zed@shared.test is not a mailbox of subscription 1000042; refused"
         assert sb.writes() == []
         # the directory, bob's grants, then the lookup of the address no directory entry has
         assert rpc(sb) == [DIRECTORY, "getMailboxPermissions", "getDeliveryPermissions", LOOKUP] * 2
@@ -611,7 +611,8 @@ def test_grants_are_matched_by_the_grantees_mailbox_not_by_the_text_of_an_addres
     # rob@example.com is no address at all, though robert's Exchange alias is "rob": no such grantee.
     sb.clear_log()
     nobody = run_playbook(play(dict(grant("rob", permission="send_as"), ignore_errors=True)), env=odin_env)
-    assert nobody["grant"]["msg"] == "odin: bob@example.com: grantee rob@example.com does not exist"
+    assert nobody["grant"]["msg"] == ("odin: bob@example.com: grantee rob@example.com is not a mailbox of subscription "
+                                      "1000042; refused")
     assert sb.writes() == []
 
 

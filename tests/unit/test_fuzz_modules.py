@@ -1,7 +1,8 @@
 """Fuzz: generated argument sets for every module, run in-process against the three sandboxes.
 
 Each set either succeeds or fails cleanly - a message from the module itself (not a crash, not
-"unexpected ..."), no secret in the output, and not one write sent for a set that failed.
+"unexpected ..."), no secret in the output, and not one write carried out for a set that failed (a
+write the provider refused, changing nothing, is not counted).
 The generator is seeded, so a failure names a case that can be re-run alone.
 """
 

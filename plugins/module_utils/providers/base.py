@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 from ansible.module_utils.six.moves.urllib.parse import quote, quote_plus, urlsplit
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils import model
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import secrets_of
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import check_connection, secrets_of
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     InvalidInputError,
     NotFoundError,
@@ -61,10 +61,13 @@ class ProviderClient(object):
     access_kept_when_disabled = ()
     # The provider's documented rate limits per API user: {'read': n, 'write': n} per minute.
     rate_limits = {}
+    # What create_mailbox can set besides the mailbox fields ('aliases', 'activesync'), saving a write each.
+    create_sets = frozenset()
     # The largest mailbox size (MB) the API can carry, where it has a bound.
     max_size_mb = None
 
     def __init__(self, params):
+        check_connection(params, self.name)
         self.params = params
         self.account = params.get('account')
         self.transport = None
@@ -199,6 +202,10 @@ class ProviderClient(object):
         """The error for a mailbox that does not exist (in a domain that does)."""
         return NotFoundError('mailbox does not exist', provider=self.name, obj=model.mailbox_address(name, domain),
                              status=status)
+
+    def grantee_missing(self, grantee_address, owner):
+        """The error for a grantee no mailbox of this account answers to."""
+        return NotFoundError('grantee %s does not exist' % grantee_address, provider=self.name, obj=owner)
 
     def check_alias_domain(self, domain, address):
         """Before any write: an alias whose domain the account does not have is refused (InvalidInputError).

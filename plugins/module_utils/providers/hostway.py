@@ -37,6 +37,9 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload im
     as_list,
     as_text,
     decode_json,
+    foreign_text,
+    is_json_answer,
+    wrong_api,
     unexpected,
     UnexpectedAnswer,
 )
@@ -192,7 +195,7 @@ def error_message(response):
     try:
         body = response.json()
     except (ValueError, RecursionError):
-        return (response.text or '').strip()[:300] or response.reason
+        return foreign_text(response) if response.content else response.reason
     if not isinstance(body, dict) or not body:
         return response.reason
     if len(body) == 1:
@@ -310,6 +313,8 @@ class HostwayClient(ProviderClient):
             data = decode_json(response, self.name, obj, required=True) if method == 'GET' else None
             return data, response
         message = self.hide_secrets(error_message(response))
+        if status == 404 and not is_json_answer(response):
+            raise wrong_api(response, self.base_url, self.name, obj, hide=self.hide_secrets)
         if status == 404:
             if missing_ok:
                 return None, response

@@ -194,6 +194,8 @@ class OdinClient(ProviderClient):
     # getMailboxes names a mailbox by its primary address; after a primary address change the mailbox
     # still answers to name@domain, which only a lookup finds.
     listing_may_miss_names = True
+    # addMailbox takes the aliases and the ActiveSync switch too: a roster create is one write.
+    create_sets = frozenset(('aliases', 'activesync'))
     # size_limit travels in KB as an XML-RPC int (32 bits).
     max_size_mb = (2 ** 31 - 1) // KB_PER_MB
     # Odin cannot disable a mailbox; switching every protocol and ActiveSync off cuts its use.
@@ -253,6 +255,10 @@ class OdinClient(ProviderClient):
         if 300 <= status < 400:
             raise ProviderError('the API redirected the call; not followed, so the credentials stay with %s '
                                 '(check api_url)' % self.api_url, provider=self.name, obj=obj, status=status)
+        if status == 404:
+            raise ProviderError('%s: no XML-RPC service at api_url (check it: the management node\'s XML-RPC address, '
+                                'for example https://oa.example.com:8440/RPC2)' % method, provider=self.name, obj=obj,
+                                status=status)
         if status >= 400:
             raise ProviderError('%s failed' % method, provider=self.name, obj=obj, status=status,
                                 provider_message=self.hide_secrets(response.reason))
@@ -397,14 +403,16 @@ class OdinClient(ProviderClient):
             'alias': name,
             'primary_email_address': primary,
             'size_limit': mb_to_kb(fields['size']),
-            # ActiveSync is activesync_service's to attach; a new mailbox starts without it.
-            'active_sync': False,
+            # Off unless the caller asks (mailbox_roster does: one write instead of two).
+            'active_sync': bool(fields.get('activesync', False)),
         }
         for protocol in PROTOCOLS:
             args[protocol] = bool(fields.get(protocol, True))
-        if primary != address:
-            # Keep name@domain on the mailbox: it is how every later task finds it.
-            args['alt_email_addresses'] = [address]
+        # Keep name@domain on the mailbox (it is how every later task finds it), with any aliases asked for.
+        extra = ([address] if primary != address else []) + [alias for alias in fields.get('aliases') or []
+                                                              if alias not in (primary, address)]
+        if extra:
+            args['alt_email_addresses'] = extra
         if fields.get('service_user_id') is not None:
             args['user_id'] = int(fields['service_user_id'])
         else:
@@ -420,8 +428,8 @@ class OdinClient(ProviderClient):
                 'mailbox_id': mailbox_id, 'primary': primary, 'alias': name.lower(),
                 'display_name': fields.get('display_name') or '', 'login': fields.get('login') or address,
                 'user_id': fields.get('service_user_id'), 'usage': 0}
-            self._addresses[mailbox_id] = [{'email_address': primary, 'is_primary': True}] + (
-                [{'email_address': address, 'is_primary': False}] if primary != address else [])
+            self._addresses[mailbox_id] = [{'email_address': primary, 'is_primary': True}] + [
+                {'email_address': other, 'is_primary': False} for other in extra]
         if fields.get('hidden'):
             # addMailbox has no address-book switch.
             self._call('pem.exchange.modifyMailbox',
@@ -572,9 +580,16 @@ class OdinClient(ProviderClient):
             found = found.get('mailbox_id') if isinstance(found, dict) else found
             mailbox_id = mailbox_id_of(found, grantee_address)
             if mailbox_id not in self._mailboxes():
-                raise InvalidInputError('grantee %s is a mailbox of another subscription, not of %s; refused'
-                                        % (grantee_address, self.subscription_id), provider=self.name)
+                # Another subscription's. No earlier task of this run can create it in ours (addresses are unique
+                # on the platform), so it is refused in check mode too; the message says no more than that.
+                raise InvalidInputError(str(self.grantee_missing(grantee_address, None).message),
+                                        provider=self.name)
         return {'key': mailbox_id, 'address': self._address_of(mailbox_id)}
+
+    def grantee_missing(self, grantee_address, owner):
+        return NotFoundError('grantee %s is not a mailbox of subscription %s; refused' % (grantee_address,
+                                                                                        self.subscription_id),
+                             provider=self.name, obj=owner)
 
     def set_permission(self, domain, name, grantee, permission, current):
         mailbox_id, obj = self._owner(domain, name, grantee)

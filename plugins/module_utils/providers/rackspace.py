@@ -37,6 +37,9 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload im
     as_number,
     as_text,
     decode_json,
+    foreign_text,
+    is_json_answer,
+    wrong_api,
     unexpected,
     UnexpectedAnswer,
 )
@@ -179,7 +182,7 @@ def error_message(response):
     try:
         body = response.json()
     except (ValueError, RecursionError):
-        return (response.text or '').strip()[:300] or response.reason
+        return foreign_text(response) if response.content else response.reason
     if isinstance(body, dict) and len(body) == 1:
         fault = list(body.values())[0]
         if isinstance(fault, dict) and isinstance(fault.get('message'), str):
@@ -278,6 +281,8 @@ class RackspaceClient(ProviderClient):
             # A read always answers a document: an empty one is never "nothing there".
             return decode_json(response, self.name, obj, required=True) if method == 'GET' else None
         message = self.hide_secrets(error_message(response))
+        if status == 404 and not is_json_answer(response) and not response.headers.get('x-error-message'):
+            raise wrong_api(response, self.base_url, self.name, obj, hide=self.hide_secrets)
         if status == 404:
             if missing_ok:
                 return None

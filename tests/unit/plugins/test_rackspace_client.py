@@ -106,7 +106,9 @@ def test_error_message_comes_from_the_header_then_the_fault_body():
     assert rackspace.error_message(response(400, {"x": 1}, {"x-error-message": "Invalid user name"})) == "Invalid user name"
     assert rackspace.error_message(response(404, {"itemNotFoundFault": {"message": "Mailbox nope not found", "code": 404}})) \
         == "Mailbox nope not found"
-    assert rackspace.error_message(response(500, "<html>oops</html>")) == "<html>oops</html>"
+    # an HTML page (a proxy's, a wrong URL's) is named, never pasted whole into a message
+    assert rackspace.error_message(response(500, "<html>oops</html>")) == "an HTML page (no Content-Type)"
+    assert rackspace.error_message(response(500, "plain words")) == "plain words"
 
 
 @pytest.mark.parametrize("status, body, error", [
