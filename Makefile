@@ -17,6 +17,7 @@ COLLECTIONS := $(BUILD)/collections
 PROVIDER    ?= rackspace
 SANITY_ARGS ?=
 PYTEST_ARGS ?=
+MOLECULE_SCENARIOS ?=
 
 # Everything that runs ansible sees the venv's tools and the collection as installed by
 # `make install`, never whatever else the machine may have.
@@ -27,7 +28,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # on the "#nodeps" line so the venv stamp covers it too.
 OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
-GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration
+GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration molecule
 
 .PHONY: help venv test $(GATES) demo bench clean distclean
 
@@ -45,6 +46,7 @@ help:
 	@echo "make changelog    antsibull-changelog lint (fragments and changelog.yaml)"
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
+	@echo "make molecule     Molecule scenarios of both roles on every provider's sandbox (MOLECULE_SCENARIOS=onboard/odin ...)"
 	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
 	@echo "make bench        requests and time against the sandbox, as ratios next to the floor (BENCH_HIRES=300)"
 	@echo "make clean        remove .build, tests/output and docs/docsite/rst; distclean also removes .venv"
@@ -112,6 +114,11 @@ unit: $(STAMP)
 
 integration: install
 	scripts/pytest_gate.sh tests/integration $(PYTEST_ARGS)
+
+# extensions/molecule/<role>/<provider>: molecule test of each, default driver, the provider's
+# sandbox started by the scenario's create and stopped by its destroy (no container engine).
+molecule: install
+	scripts/molecule.sh $(MOLECULE_SCENARIOS)
 
 # Runs every gate even when one fails, prints a summary, fails if any failed.
 test:
