@@ -22,6 +22,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model impo
     normalize,
     pick,
     shown,
+    values_equal,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
 
@@ -68,8 +69,9 @@ def check_fields(client, fields, obj=None):
 
 def compare(field, current, wanted):
     """Whether a mailbox field (or the activesync switch of disable_changes) already has the wanted value."""
-    kind = 'bool' if field == 'activesync' else MAILBOX_FIELDS.get(field, 'text')
-    return normalize(kind, current) == normalize(kind, wanted)
+    if field == 'activesync':
+        return normalize('bool', current) == normalize('bool', wanted)
+    return values_equal(field, current, wanted)
 
 
 def disable_plan(client, before, desired, obj):

@@ -50,6 +50,9 @@ MAILBOX_FIELDS = {
 }
 
 PERMISSIONS = ('full_access', 'send_as', 'both')
+# A permission as the set of rights it carries, so "absent send_as" on "both" leaves full_access.
+RIGHTS = {'full_access': frozenset(['full_access']), 'send_as': frozenset(['send_as']),
+          'both': frozenset(['full_access', 'send_as'])}
 
 # How a password shows in a diff: it cannot be read back, so only the fact of a change.
 PASSWORD_BEFORE = '<hidden>'

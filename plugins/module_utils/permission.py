@@ -10,11 +10,9 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     InvalidInputError,
     NotFoundError,
 )
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import RIGHTS, mailbox_address
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
-# A permission as the set of rights it carries, so "absent send_as" on "both" leaves full_access.
-RIGHTS = {'full_access': {'full_access'}, 'send_as': {'send_as'}, 'both': {'full_access', 'send_as'}}
 
 
 def from_rights(rights):
@@ -42,7 +40,7 @@ def find_grant(client, domain, permissions, grantee_address):
 
 def wanted_permission(current, permission, state, exact=True):
     """The permission a grantee should hold: exactly permission, at least permission, or what is left after a revoke."""
-    have = RIGHTS.get(current, set())
+    have = RIGHTS.get(current, frozenset())
     asked = RIGHTS[permission] if permission else RIGHTS['both']
     if state == 'absent':
         return from_rights(have - asked)

@@ -22,6 +22,8 @@ description:
     Rackspace's listing carries the display name, size and ActiveSync; Odin's the display name and primary
     address; Hostway's only the names (each entry costs one read there)."
   - Writes are paced inside the provider's documented rate limits (see O(max_reads_per_minute)).
+  - A value of the wrong type in any entry (a text where O(mailboxes[].size) wants a number) fails the task before
+    any request, as Ansible checks the whole list first; fix the export that produced it.
   - Options a provider cannot honour fail before any request, naming the entries that set them. An entry with
     a bad value (an invalid name or alias, a password the provider's rules refuse, a grantee that does not
     exist) fails alone before anything is sent for it; every other entry is still done. The task then fails,

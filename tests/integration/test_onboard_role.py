@@ -185,5 +185,5 @@ def test_offboard_role_says_what_hostway_cannot_cut(run_playbook, hostway_sandbo
     assert lines[1] == "  cut: nothing"
     assert lines[2] == "  forwarded: to boss@example.com"
     assert lines[3] == ("  NOT cut, the hostway API cannot: login with the password; OWA; Outlook (MAPI); IMAP4; POP3; "
-                        "ActiveSync; its permissions on support")
+                        "ActiveSync; any permissions on support (the API has no permissions to revoke)")
     assert hostway_sandbox.state.username(DOMAIN, "lee").forwards == ["boss@example.com"]

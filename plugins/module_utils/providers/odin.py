@@ -21,7 +21,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     ProviderError,
     UnknownScopeError,
 )
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address, split_address
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import RIGHTS, mailbox_address, split_address
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload import (
     as_dict,
     as_flag,
@@ -43,8 +43,6 @@ PROTOCOLS = ('owa', 'mapi', 'imap4', 'pop3')
 FULL_ACCESS = 1
 SEND_AS = 1
 SEND_ON_BEHALF = 2
-RIGHTS = {'full_access': frozenset(['full_access']), 'send_as': frozenset(['send_as']),
-          'both': frozenset(['full_access', 'send_as'])}
 PERMISSION_LISTS = {
     'mailbox': ('pem.exchange.getMailboxPermissions', {FULL_ACCESS: 'full_access'}),
     'delivery': ('pem.exchange.getDeliveryPermissions', {SEND_AS: 'send_as', SEND_ON_BEHALF: 'send_on_behalf'}),
