@@ -57,8 +57,8 @@ def check_connection(params, provider=None):
         if value is None:
             continue
         if not finite(name) or (value <= minimum if strict else value < minimum):
-            problems.append('%s must be %s (got %s)' % (name, 'more than %s' % minimum if strict
-                                                      else 'at least %s' % minimum, value))
+            bound = ('more than %s' if strict else 'at least %s') % minimum
+            problems.append('%s must be %s (got %s)' % (name, bound, value))
     if problems:
         raise InvalidInputError('; '.join(problems), provider=provider)
 

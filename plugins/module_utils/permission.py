@@ -14,7 +14,6 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model impo
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 
-
 def from_rights(rights):
     if rights == RIGHTS['both']:
         return 'both'

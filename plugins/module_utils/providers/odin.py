@@ -407,8 +407,8 @@ class OdinClient(ProviderClient):
         for protocol in PROTOCOLS:
             args[protocol] = bool(fields.get(protocol, True))
         # Keep name@domain on the mailbox (it is how every later task finds it), with any aliases asked for.
-        extra = ([address] if primary != address else []) + [alias for alias in fields.get('aliases') or []
-                                                              if alias not in (primary, address)]
+        asked = [alias for alias in fields.get('aliases') or [] if alias not in (primary, address)]
+        extra = ([address] if primary != address else []) + asked
         if extra:
             args['alt_email_addresses'] = extra
         if fields.get('service_user_id') is not None:
@@ -585,9 +585,8 @@ class OdinClient(ProviderClient):
         return {'key': mailbox_id, 'address': self._address_of(mailbox_id)}
 
     def grantee_missing(self, grantee_address, owner):
-        return NotFoundError('grantee %s is not a mailbox of subscription %s; refused' % (grantee_address,
-                                                                                        self.subscription_id),
-                             provider=self.name, obj=owner)
+        return NotFoundError('grantee %s is not a mailbox of subscription %s; refused'
+                             % (grantee_address, self.subscription_id), provider=self.name, obj=owner)
 
     def set_permission(self, domain, name, grantee, permission, current):
         mailbox_id, obj = self._owner(domain, name, grantee)
