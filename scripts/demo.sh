@@ -111,7 +111,7 @@ playbook playbooks/report.yml
 # Drift: someone changes a hire by hand and a mailbox nobody listed appears; the weekly audit
 # (a --check --diff run) finds both and leaves a drift report a person reads at a glance.
 playbook scripts/demo_drift.yml
-ONBOARD_REPORT_DIR=$work playbook playbooks/audit.yml --check --diff || true
+ONBOARD_REPORT_DIR=$work playbook playbooks/audit.yml --check --diff
 echo
 echo "==================== the drift report ($work/drift-example.com.md) ===================="
 cat "$work/drift-example.com.md"

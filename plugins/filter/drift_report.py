@@ -57,19 +57,24 @@ def drift_report(results):
         rows = []
         for name, change in sorted((result.get('changes') or {}).items()):
             rows.extend(_rows(name, change))
+        created = list(result.get('created') or [])
+        # Every mailbox with a change that is not a create drifted: entries, and delegated mailboxes whose grants differ.
+        updated = sorted(set(result.get('updated') or []) | set(name for name in (result.get('changes') or {})
+                                                                if name not in created))
         domains.append({
             'domain': result.get('domain'),
             'provider': result.get('provider'),
             'drifted': [dict(zip(('mailbox', 'field', 'now', 'should_be'), row)) for row in rows],
-            'to_create': list(result.get('created') or []),
-            'to_update': list(result.get('updated') or []),
+            'to_create': created,
+            'to_update': updated,
             'compliant': len(result.get('unchanged') or []),
             'unlisted': list(result.get('unlisted') or []),
             'failed': dict((name, (result.get('errors') or {}).get(name, '')) for name in
                            result.get('failed_entries') or []),
         })
+    # What a workflow tests: any mailbox to create, to change or nobody listed means the domain is not compliant.
     return {'domains': domains, 'drifted': sum(len(domain['to_create']) + len(domain['to_update'])
-                                               for domain in domains)}
+                                               + len(domain['unlisted']) for domain in domains)}
 
 
 def _cell(text):

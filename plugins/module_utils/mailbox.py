@@ -77,9 +77,10 @@ def compare(field, current, wanted):
 def disable_plan(client, before, desired, obj):
     """The changes that cut access (the provider's disable_changes), checked against what the task also sets."""
     if not client.disable_changes:
-        raise NotSupportedError('state=disabled is not supported by provider %s: its API cannot cut a mailbox\'s '
-                                'access (%s stay possible)' % (client.name, ', '.join(client.access_kept_when_disabled)),
-                                provider=client.name, obj=obj)
+        hint = (' - a new password nobody knows (update_password=always) is how to cut its login'
+                if client.password_updatable else '')
+        raise NotSupportedError('state=disabled is not supported by provider %s: its API cannot disable a mailbox or '
+                                'switch its protocols off%s' % (client.name, hint), provider=client.name, obj=obj)
     clashing = sorted(field for field, value in client.disable_changes.items()
                       if field in desired and not compare(field, desired[field], value))
     if clashing:
@@ -131,7 +132,7 @@ def run(client, params, check_mode):
         desired = dict(desired, **client.disable_changes)
         result['access_kept'] = list(client.access_kept_when_disabled)
         if client.access_kept_when_disabled:
-            warnings.append('%s: provider %s cannot cut %s through its API' % (
+            warnings.append('%s: disabled as far as the %s API can; still possible: %s' % (
                 address, client.name, '; '.join(client.access_kept_when_disabled)))
     set_password = password if password and params['update_password'] == 'always' else None
     if set_password and not client.password_updatable:

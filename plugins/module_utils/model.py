@@ -50,6 +50,8 @@ MAILBOX_FIELDS = {
 }
 
 PERMISSIONS = ('full_access', 'send_as', 'both')
+# Everything a mailbox_roster entry (an HR list row) may carry, on any provider.
+ENTRY_OPTIONS = tuple(sorted(list(MAILBOX_FIELDS) + ['name', 'login', 'service_user_id', 'aliases', 'activesync']))
 # A permission as the set of rights it carries, so "absent send_as" on "both" leaves full_access.
 RIGHTS = {'full_access': frozenset(['full_access']), 'send_as': frozenset(['send_as']),
           'both': frozenset(['full_access', 'send_as'])}

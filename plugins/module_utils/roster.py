@@ -302,7 +302,7 @@ class Plan(object):
                 continue
             owner = delegate.owner.lower()
             try:
-                state = self._owner_state(owner, created)
+                state = self._owner_state(owner, created, delegate)
                 state['delegates'].append(delegate)
                 grantee_name, grantee_domain = split_address(delegate.grantee_address)
                 to_create = grantee_domain == self.domain and grantee_name in created
@@ -347,17 +347,19 @@ class Plan(object):
             raise InvalidInputError('grantee %s: %s' % (delegate.grantee_address, exc.message),
                                     provider=self.client.name, obj=mailbox_address(delegate.owner, self.domain))
 
-    def _owner_state(self, owner, created):
+    def _owner_state(self, owner, created, delegate):
         if owner not in self.owners:
+            missing = NotFoundError('mailbox %s does not exist and is not in the list' % owner,
+                                    provider=self.client.name, obj=mailbox_address(owner, self.domain))
             if owner in created:
                 permissions = []
             elif owner in self.listing:
                 permissions = self.client.get_permissions(self.domain, self.listing[owner]['name'])
+            elif delegate.state == 'absent':
+                raise missing  # a revoke on a mailbox that is not there is a typo: the same in both modes
             else:
                 # Like the other modules: in check mode, an earlier task of the same run may create it.
-                assume_created_in_check_mode(self.check_mode, NotFoundError(
-                    'mailbox %s does not exist and is not in the list' % owner, provider=self.client.name,
-                    obj=mailbox_address(owner, self.domain)), self.warnings)
+                assume_created_in_check_mode(self.check_mode, missing, self.warnings)
                 permissions = []
             self.owners[owner] = {'permissions': permissions, 'changes': [], 'listed': set(), 'delegates': [],
                                   'name': self.listing[owner]['name'] if owner in self.listing else owner}

@@ -46,8 +46,9 @@ options:
         before removal. The mailbox must exist. What stays possible is returned as RV(access_kept) and
         named in a warning.
       - V(disabled) per provider - rackspace sets O(enabled=false); odin switches O(owa), O(mapi), O(imap4),
-        O(pop3) and ActiveSync off (the service user keeps its login); hostway cannot cut any access through
-        its API, so the task fails before any request.
+        O(pop3) and ActiveSync off (the service user keeps its login); hostway's API can neither disable a
+        mailbox nor switch a protocol off, so the task fails before any request (a new random O(password) with
+        O(update_password=always) is how to cut a Hostway login).
     type: str
     choices: [present, absent, disabled]
     default: present

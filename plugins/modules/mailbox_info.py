@@ -146,6 +146,11 @@ capabilities:
       description: The M(mailops.hosted_exchange.exchange_mailbox) options it honours.
       type: list
       elements: str
+    entry_options:
+      description: Everything a M(mailops.hosted_exchange.mailbox_roster) entry may carry on any provider (the
+        same for every provider; what this one honours is RV(capabilities.mailbox_options) and RV(capabilities.modules)).
+      type: list
+      elements: str
     create_requires:
       description: What creating a mailbox needs besides its name.
       type: list

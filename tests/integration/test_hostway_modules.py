@@ -345,9 +345,10 @@ def test_the_onboarding_playbook_runs_on_hostway_by_changing_only_the_provider(r
     assert names == ["alex.smith", "bob", "legacy", "maria.garcia", "sam.lee", "support"]
     # What Hostway cannot do is left out, asked from the collection and said once - not failed on, not silent.
     assert first["Say what this provider cannot set, so nothing is left out silently"]["msg"] == (
-        "Provider hostway cannot set activesync, aliases, size: left out for every hire.")
+        "Provider hostway cannot set activesync, aliases, size, permissions on the shared mailbox: left out for every "
+        "hire.")
     assert first["Summary of the onboarding"]["msg"][0] == (
-        "Onboarding example.com (hostway): 3 created, 0 updated, 0 unchanged, 0 failed, 0 grants changed")
+        "Onboarding example.com (hostway): 3 created, 0 updated, 0 unchanged, 0 failed; 0 grants changed, 0 failed")
     assert "failed=0" in first.stdout
     hostway_sandbox.clear_log()
     second = run_playbook(onboard, env=env)

@@ -46,7 +46,7 @@ def test_check_over_300_compliant_hires_costs_the_read_floor(run_playbook, racks
     result = run_playbook(onboard(hires(300)), env=dict(rackspace_env, **NO_PACING), check=True, diff=True)
     assert result.rc == 0, result
     assert summary(result)[0] == ("Onboarding example.com (rackspace) - check mode, nothing was changed: 0 created, "
-                                  "0 updated, 300 unchanged, 0 failed, 0 grants changed")
+                                  "0 updated, 300 unchanged, 0 failed; 0 grants changed, 0 failed")
     assert rackspace_sandbox.writes() == []
     gets = len(rackspace_sandbox.requests())
     # the floor: one show per hire, the listing's pages, support's grant pages (+1: the shared mailbox task's own GET)
@@ -66,8 +66,8 @@ def test_first_run_summary_failures_passwords_and_additive_grants(run_playbook, 
     assert result.rc != 0  # one hire failed: the role fails, after doing every other one
     lines = summary(result)
     # the invalid name fails twice: the hire's mailbox, and its grant on the shared mailbox
-    assert lines[0] == ("Onboarding example.com (rackspace): 3 created, 0 updated, 1 unchanged, 2 failed, "
-                        "4 grants changed")
+    assert lines[0] == ("Onboarding example.com (rackspace): 3 created, 0 updated, 1 unchanged, 1 failed; "
+                        "4 grants changed, 1 failed")
     assert lines[1] == "created: hire0001, hire0002, hire0003"
     assert lines[2].startswith("FAILED o'neil: rackspace: invalid mailbox name \"o'neil\"")
     assert lines[3].startswith("FAILED delegate o'neil on support: rackspace: invalid grantee name \"o'neil\"")
@@ -139,7 +139,7 @@ def test_check_mode_drift_report(run_playbook, rackspace_sandbox, rackspace_env,
         {"mailbox": "hire0002", "field": "department", "now": "Sales", "should_be": "Finance"}]
     # what AWX gets through set_stats is the same report
     stats = [e for e in result.events if e.get("task") == "Publish the drift report for AWX"]
-    assert stats and stats[0]["ansible_stats"]["data"]["hosted_exchange_drift"] == report, stats
+    assert stats and stats[0]["ansible_stats"]["data"]["hosted_exchange_drift"] == {DOMAIN: report}, stats
 
 
 LEAVERS = [{"name": "lee", "forward_to": "boss@example.com", "shared_mailboxes": ["support"]}]
@@ -169,7 +169,8 @@ def test_offboard_role_on_rackspace(run_playbook, rackspace_sandbox, rackspace_e
     assert lines == ["lee@example.com (rackspace)",
                      "  cut: disabled (enabled=off); ActiveSync detached; permissions revoked on support",
                      "  forwarded: to boss@example.com",
-                     "  NOT cut, the rackspace API cannot: nothing - every access is cut"]
+                     "  NOT cut, the rackspace API cannot: nothing - every access is cut",
+                     "  not checked: permissions on mailboxes other than support (list them in shared_mailboxes)"]
     again = run_playbook(offboard(), env=rackspace_env)
     assert again.rc == 0 and "changed=0" in again.stdout, again
     removed = run_playbook(offboard("remove"), env=rackspace_env)
@@ -184,6 +185,43 @@ def test_offboard_role_says_what_hostway_cannot_cut(run_playbook, hostway_sandbo
     lines = result["What was cut, and what this provider could not cut, per leaver"]["msg"]
     assert lines[1] == "  cut: nothing"
     assert lines[2] == "  forwarded: to boss@example.com"
-    assert lines[3] == ("  NOT cut, the hostway API cannot: login with the password; OWA; Outlook (MAPI); IMAP4; POP3; "
-                        "ActiveSync; any permissions on support (the API has no permissions to revoke)")
+    assert lines[3] == ("  NOT cut, the hostway API cannot: login with the password (offboard_rotate_password: true would "
+                        "replace it with a random one); OWA; Outlook (MAPI); IMAP4; POP3; ActiveSync; any permissions on "
+                        "support (the API has no permissions to revoke)")
     assert hostway_sandbox.state.username(DOMAIN, "lee").forwards == ["boss@example.com"]
+    assert len(hostway_sandbox.state.username(DOMAIN, "lee").password_history) == 0
+
+    # Asked to, the role replaces the password with a random one nobody knows: the login is cut.
+    rotate = offboard()
+    rotate["vars"]["offboard_rotate_password"] = True
+    rotated = run_playbook(rotate, env=hostway_env)
+    assert rotated.rc == 0, rotated
+    lines = rotated["What was cut, and what this provider could not cut, per leaver"]["msg"]
+    assert lines[1].startswith("  cut: login: the password was replaced by a random one nobody knows")
+    assert lines[3] == ("  NOT cut, the hostway API cannot: any permissions on support (the API has no permissions to "
+                        "revoke)")
+    assert len(hostway_sandbox.state.username(DOMAIN, "lee").password_history) == 1
+    assert "Zq-" not in rotated.stdout + rotated.stderr  # the new password is never shown
+
+
+@pytest.mark.sandbox(fixture={"domains": {DOMAIN: {"mailboxes": [
+    {"name": "support", "displayName": "Support", "permissions": [{"grantee": "lee", "permission": "both"},
+                                                                  {"grantee": "kim", "permission": "fullAccess"}]},
+    {"name": "lee", "displayName": "Lee"}, {"name": "kim", "displayName": "Kim"}]}}})
+def test_offboard_one_wrong_leaver_never_keeps_the_others_access_open(run_playbook, rackspace_sandbox, rackspace_env):
+    play = offboard()
+    play["vars"]["offboard_leavers"] = [{"name": "lee", "shared_mailboxes": ["support"]},
+                                        {"name": "ghost", "shared_mailboxes": ["support"]},
+                                        {"name": "kim", "shared_mailboxes": ["support"]}]
+    checked = run_playbook(play, env=rackspace_env, check=True)
+    assert checked.rc != 0 and rackspace_sandbox.writes() == [], checked
+    result = run_playbook(play, env=rackspace_env)
+    assert result.rc != 0, result
+    assert result["Fail when a leaver could not be offboarded"]["msg"] == "ghost: no such mailbox in example.com"
+    state = rackspace_sandbox.state.domain(DOMAIN)
+    assert state.mailboxes["lee"].settings["enabled"] is False and state.mailboxes["kim"].settings["enabled"] is False
+    assert state.mailboxes["support"].permissions == {}
+    assert "ghost" not in state.mailboxes  # never created
+    lines = result["What was cut, and what this provider could not cut, per leaver"]["msg"]
+    assert "ghost@example.com (rackspace)" in lines
+    assert "  FAILED: there is no such mailbox - nothing was sent for it (is the name right?)" in lines

@@ -79,6 +79,7 @@ class ProviderClient(object):
         return {
             'provider': cls.name,
             'mailbox_options': sorted(cls.mailbox_options),
+            'entry_options': list(model.ENTRY_OPTIONS),
             'create_requires': list(cls.create_requires),
             'update_immutable': sorted(cls.update_immutable),
             'password_updatable': cls.password_updatable,
