@@ -14,6 +14,8 @@ The retry policy in one place:
   blindly re-sent: the caller's ``confirm`` read-back decides. If the write took effect,
   the request counts as done; if not, it is sent again; with no ``confirm`` it fails.
 
+Answers are read in chunks, and one larger than MAX_ANSWER_BYTES is refused, not retried.
+
 Redirects are never followed here: a provider client that expects them follows them itself
 after checking the target is the API's own origin, so credentials never leave it.
 """
@@ -50,6 +52,11 @@ BACKOFF_CAP = 30.0
 # requests applies the timeout to each socket read, so an answer that trickles in (a byte now and
 # then, each within the timeout) would never end: a whole answer gets this many timeouts at most.
 ANSWER_DEADLINE = 2
+# The largest answer body read, after decompression. The biggest real answers (an Odin subscription's
+# whole mailbox list) are a few MB; past this a server is broken or hostile, and reading on would only
+# exhaust the controller's memory (a gzip bomb is a few KB on the wire).
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+READ_CHUNK = 64 * 1024
 
 # What request() returns when a write failed ambiguously and the read-back showed it took effect.
 CONFIRMED = object()
@@ -137,8 +144,10 @@ class Transport(object):
 
         def attempt():
             try:
-                outcome['response'] = self.session.request(method, url, headers=all_headers, timeout=self.timeout,
-                                                           verify=self.validate_certs, **kwargs)
+                response = self.session.request(method, url, headers=all_headers, timeout=self.timeout,
+                                                verify=self.validate_certs, stream=True, **kwargs)
+                outcome['response'] = response
+                _read_whole(response, url, self.provider)
             except Exception as exc:  # pylint: disable=broad-except  # raised again below, in the caller's thread
                 outcome['error'] = exc
 
@@ -175,6 +184,19 @@ class Transport(object):
 
     def close(self):
         self.session.close()
+
+
+def _read_whole(response, url, provider):
+    """Read a streamed answer's body into the response (as requests would), up to MAX_ANSWER_BYTES."""
+    body = bytearray()
+    for chunk in response.iter_content(READ_CHUNK):
+        body.extend(chunk)
+        if len(body) > MAX_ANSWER_BYTES:
+            response.close()
+            raise ProviderError('the answer from %s is larger than %d MB: check api_url, or what answers there'
+                                % (_origin(url), MAX_ANSWER_BYTES // (1024 * 1024) or 1), provider=provider, status=response.status_code)
+    # What response.content would have read: from now on it returns this.
+    response._content, response._content_consumed = bytes(body), True
 
 
 def _origin(url):

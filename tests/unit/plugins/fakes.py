@@ -1,5 +1,6 @@
 """Test doubles for the client layer: a scripted HTTP session and a fake clock."""
 
+import io
 import json
 
 import requests
@@ -7,18 +8,22 @@ from requests.structures import CaseInsensitiveDict
 
 
 def response(status=200, body=None, headers=None, reason=None):
-    """A real requests.Response with the given status, JSON body and headers."""
+    """A real requests.Response with the given status, JSON body and headers, its body not read yet.
+
+    As a session asked for ``stream=True`` returns it: the transport reads the body itself.
+    """
     resp = requests.Response()
     resp.status_code = status
     resp.reason = reason or {200: "OK", 403: "Forbidden", 404: "Not Found"}.get(status, "Error")
     resp.headers = CaseInsensitiveDict(headers or {})
     if body is None:
-        resp._content = b""
+        content = b""
     elif isinstance(body, (bytes, str)):
-        resp._content = body.encode() if isinstance(body, str) else body
+        content = body.encode() if isinstance(body, str) else body
     else:
-        resp._content = json.dumps(body).encode()
+        content = json.dumps(body).encode()
         resp.headers.setdefault("Content-Type", "application/json")
+    resp.raw = io.BytesIO(content)
     return resp
 
 

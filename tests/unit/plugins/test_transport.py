@@ -1,9 +1,14 @@
 """The retry policy: what is re-sent, what is read back, what fails at once."""
 
+import gzip
+import http.server
+import threading
+
 import pytest
 import requests
 
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import RetryExhaustedError
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils import transport as transport_module
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import ProviderError, RetryExhaustedError
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import CONFIRMED, Transport, backoff_delay
 from tests.unit.plugins.fakes import FakeClock, ScriptedSession, response
 
@@ -91,3 +96,57 @@ def test_sign_is_called_for_every_attempt():
     t.sign = lambda: {"X-Sig": next(stamps)}
     t.request("GET", "http://127.0.0.1/x")
     assert [call["headers"]["X-Sig"] for call in session.calls] == ["a", "b"]
+
+
+def test_an_answer_is_read_whole_and_kept_for_the_client():
+    t, session, _clock = transport(response(200, {"name": "x" * 200000}))
+    answer = t.request("GET", "http://127.0.0.1/x")
+    assert answer.json() == {"name": "x" * 200000} and answer.content == answer.content
+    assert session.calls[0]["stream"] is True
+
+
+def test_an_answer_past_the_size_cap_is_refused_not_retried(monkeypatch):
+    monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", 1024 * 1024)
+    t, session, clock = transport(response(200, b" " * (1024 * 1024 + 1)), response(200, {}))
+    with pytest.raises(ProviderError, match=r"answer from http://127.0.0.1 is larger than 1 MB: check api_url"):
+        t.request("GET", "http://127.0.0.1/x")
+    assert len(session.calls) == 1 and clock.sleeps == []
+
+
+def test_an_answer_just_at_the_size_cap_is_read(monkeypatch):
+    monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", 1024 * 1024)
+    t, _session, _clock = transport(response(200, b" " * (1024 * 1024)))
+    assert len(t.request("GET", "http://127.0.0.1/x").content) == 1024 * 1024
+
+
+class BombHandler(http.server.BaseHTTPRequestHandler):
+    """Answers a few KB of gzip that inflate to 32 MB of JSON whitespace."""
+
+    BOMB = gzip.compress(b"{}" + b" " * (32 * 1024 * 1024))
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(self.BOMB)))
+        self.end_headers()
+        self.wfile.write(self.BOMB)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_compressed_answer_is_capped_by_its_inflated_size(monkeypatch):
+    server = http.server.HTTPServer(("127.0.0.1", 0), BombHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = "http://127.0.0.1:%d/x" % server.server_port
+        assert len(BombHandler.BOMB) < 64 * 1024
+        assert Transport("test", retries=0, timeout=10).request("GET", url).content.strip() == b"{}"
+        monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", 4 * 1024 * 1024)
+        with pytest.raises(ProviderError, match="larger than 4 MB"):
+            Transport("test", retries=0, timeout=10).request("GET", url)
+    finally:
+        server.shutdown()
+        server.server_close()
