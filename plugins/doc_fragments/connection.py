@@ -95,6 +95,7 @@ options:
     default: 60.0
 requirements:
   - requests
+  - urllib3 >= 2.7.0 (it inflates a compressed answer in bounded steps, so the size cap on answers holds)
 notes:
   - Pacing happens per controller host. Runs on several hosts (or several AWX jobs) that share one API
     user share the provider's limit too - give each its own API user or lower the limits accordingly;

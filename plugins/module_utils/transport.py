@@ -106,7 +106,11 @@ class Transport(object):
         while True:
             if self.pacer is not None:
                 self.pacer.acquire(kind)
-            response, failure = self._send(method, url, headers, kwargs)
+            try:
+                response, failure = self._send(method, url, headers, kwargs)
+            except ProviderError as exc:
+                exc.obj = exc.obj or obj
+                raise
             status = getattr(response, 'status_code', None)
             if response is not None and (status == TOO_MANY_REQUESTS or self.is_throttle(response)):
                 reason = 'throttled by the provider'
@@ -142,12 +146,17 @@ class Transport(object):
             all_headers.update(self.sign())
         outcome = {}
 
+        def read(response, *_args, **_kwargs):
+            # As a response hook too: requests reads a redirect's body itself, before it returns.
+            _read_whole(response, url, self.provider, method)
+
         def attempt():
             try:
                 response = self.session.request(method, url, headers=all_headers, timeout=self.timeout,
-                                                verify=self.validate_certs, stream=True, **kwargs)
+                                                verify=self.validate_certs, stream=True, hooks={'response': read},
+                                                **kwargs)
                 outcome['response'] = response
-                _read_whole(response, url, self.provider)
+                read(response)  # a session that runs no hooks (a test double) has not read it yet
             except Exception as exc:  # pylint: disable=broad-except  # raised again below, in the caller's thread
                 outcome['error'] = exc
 
@@ -186,15 +195,19 @@ class Transport(object):
         self.session.close()
 
 
-def _read_whole(response, url, provider):
+def _read_whole(response, url, provider, method):
     """Read a streamed answer's body into the response (as requests would), up to MAX_ANSWER_BYTES."""
+    if response._content_consumed:
+        return
     body = bytearray()
     for chunk in response.iter_content(READ_CHUNK):
         body.extend(chunk)
         if len(body) > MAX_ANSWER_BYTES:
             response.close()
-            raise ProviderError('the answer from %s is larger than %d MB: check api_url, or what answers there'
-                                % (_origin(url), MAX_ANSWER_BYTES // (1024 * 1024) or 1), provider=provider, status=response.status_code)
+            acted = '' if method in SAFE_METHODS else ' (the %s may have taken effect: read the object back)' % method
+            raise ProviderError('the answer from %s is larger than %g MB%s: check api_url, or what answers there'
+                                % (_origin(url), MAX_ANSWER_BYTES / 1048576.0, acted), provider=provider,
+                                status=response.status_code)
     # What response.content would have read: from now on it returns this.
     response._content, response._content_consumed = bytes(body), True
 

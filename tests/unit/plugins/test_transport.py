@@ -3,6 +3,7 @@
 import gzip
 import http.server
 import threading
+import tracemalloc
 
 import pytest
 import requests
@@ -101,16 +102,25 @@ def test_sign_is_called_for_every_attempt():
 def test_an_answer_is_read_whole_and_kept_for_the_client():
     t, session, _clock = transport(response(200, {"name": "x" * 200000}))
     answer = t.request("GET", "http://127.0.0.1/x")
-    assert answer.json() == {"name": "x" * 200000} and answer.content == answer.content
+    assert answer.json() == {"name": "x" * 200000} and len(answer.content) == len(answer.text) == 200012
     assert session.calls[0]["stream"] is True
 
 
 def test_an_answer_past_the_size_cap_is_refused_not_retried(monkeypatch):
     monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", 1024 * 1024)
     t, session, clock = transport(response(200, b" " * (1024 * 1024 + 1)), response(200, {}))
-    with pytest.raises(ProviderError, match=r"answer from http://127.0.0.1 is larger than 1 MB: check api_url"):
-        t.request("GET", "http://127.0.0.1/x")
+    with pytest.raises(ProviderError, match=r"mailbox a@b.c: the answer from http://127.0.0.1 is larger than 1 MB: "
+                                            r"check api_url, or what answers there \(HTTP 200\)$"):
+        t.request("GET", "http://127.0.0.1/x?secret=1", obj="mailbox a@b.c")
     assert len(session.calls) == 1 and clock.sleeps == []
+
+
+def test_an_oversized_answer_to_a_write_says_the_write_may_have_taken_effect(monkeypatch):
+    monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", 1024 * 1024)
+    t, session, _clock = transport(response(201, b" " * (1024 * 1024 + 1)))
+    with pytest.raises(ProviderError, match=r"larger than 1 MB \(the POST may have taken effect: read the object back\)"):
+        t.request("POST", "http://127.0.0.1/x", confirm=lambda: True)
+    assert len(session.calls) == 1
 
 
 def test_an_answer_just_at_the_size_cap_is_read(monkeypatch):
@@ -119,34 +129,53 @@ def test_an_answer_just_at_the_size_cap_is_read(monkeypatch):
     assert len(t.request("GET", "http://127.0.0.1/x").content) == 1024 * 1024
 
 
-class BombHandler(http.server.BaseHTTPRequestHandler):
-    """Answers a few KB of gzip that inflate to 32 MB of JSON whitespace."""
+INFLATED = 32 * 1024 * 1024
 
-    BOMB = gzip.compress(b"{}" + b" " * (32 * 1024 * 1024))
+
+class BombHandler(http.server.BaseHTTPRequestHandler):
+    """Answers a few KB of gzip that inflate to 32 MB of JSON whitespace, with the status the path names."""
+
+    bomb = None  # built once, by the fixture
 
     def do_GET(self):  # noqa: N802 - the name http.server calls
-        self.send_response(200)
+        self.send_response(int(self.path.strip("/")))
+        self.send_header("Location", "/200")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(self.BOMB)))
+        self.send_header("Content-Length", str(len(self.bomb)))
         self.end_headers()
-        self.wfile.write(self.BOMB)
+        self.wfile.write(self.bomb)
 
     def log_message(self, *args):
         pass
 
 
-def test_a_compressed_answer_is_capped_by_its_inflated_size(monkeypatch):
+@pytest.fixture(scope="module")
+def bomb_url():
+    BombHandler.bomb = gzip.compress(b"{}" + b" " * (INFLATED - 2))
     server = http.server.HTTPServer(("127.0.0.1", 0), BombHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    yield "http://127.0.0.1:%d" % server.server_port
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_compressed_answer_within_the_cap_is_inflated_and_read(bomb_url):
+    assert len(BombHandler.bomb) < 64 * 1024
+    answer = Transport("test", retries=0, timeout=10).request("GET", bomb_url + "/200")
+    assert answer.json() == {} and len(answer.content) == INFLATED
+
+
+@pytest.mark.parametrize("status", [200, 302])
+def test_a_compressed_answer_is_capped_by_its_inflated_size_before_it_fills_memory(bomb_url, monkeypatch, status):
+    # A redirect too: requests reads a redirect's body on its own, before the transport sees it.
+    monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", 4 * 1024 * 1024)
+    tracemalloc.start()
     try:
-        url = "http://127.0.0.1:%d/x" % server.server_port
-        assert len(BombHandler.BOMB) < 64 * 1024
-        assert Transport("test", retries=0, timeout=10).request("GET", url).content.strip() == b"{}"
-        monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", 4 * 1024 * 1024)
-        with pytest.raises(ProviderError, match="larger than 4 MB"):
-            Transport("test", retries=0, timeout=10).request("GET", url)
+        with pytest.raises(ProviderError, match=r"larger than 4 MB: check api_url.*\(HTTP %d\)" % status):
+            Transport("test", retries=0, timeout=10).request("GET", "%s/%d" % (bomb_url, status))
+        _now, peak = tracemalloc.get_traced_memory()
     finally:
-        server.shutdown()
-        server.server_close()
+        tracemalloc.stop()
+    assert peak < 3 * 4 * 1024 * 1024
