@@ -30,6 +30,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.mailbox im
     check_fields,
     compare,
     desired_fields,
+    disable_plan,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
     MAILBOX_FIELDS,
@@ -250,7 +251,6 @@ class Plan(object):
             entry.exists = entry.before is not None
             if entry.exists:
                 self.matched.add(identity(entry.before))
-            if entry.exists:
                 self._plan_update(entry, address)
             else:
                 self._plan_create(entry, address)
@@ -387,8 +387,7 @@ class Plan(object):
                     continue  # listed, but not a hosted Exchange mailbox (or gone since)
                 record = found
             if action == 'disable':
-                changes = dict((field, value) for field, value in sorted(self.client.disable_changes.items())
-                               if not compare(field, record.get(field), value))
+                changes = disable_plan(self.client, record, {}, mailbox_address(record['name'], self.domain))
                 if not changes:
                     continue
                 self.unlisted_records[record['name']] = (record, changes)
@@ -485,21 +484,15 @@ class Plan(object):
                 if action == 'remove':
                     self.client.delete_mailbox(self.domain, name, self.listing.get(name.lower(), {}))
                 else:
+                    # As exchange_mailbox state=disabled: disable_changes are mailbox changes, one update.
                     record, changes = self.unlisted_records[name]
-                    self._disable(name, record, changes)
+                    self.client.update_mailbox(self.domain, name, changes, None, record)
                 self.unlisted_done.append(name)
             except SYSTEMIC_ERRORS as exc:
                 self.unlisted_errors[name] = exc
                 self.stopped = exc
             except HostedExchangeError as exc:
                 self.unlisted_errors[name] = exc
-
-    def _disable(self, name, record, changes):
-        fields = dict((field, value) for field, value in changes.items() if field != 'activesync')
-        if fields:
-            self.client.update_mailbox(self.domain, name, fields, None, record)
-        if 'activesync' in changes:
-            self.client.set_activesync(self.domain, name, False)
 
     # the result
 
@@ -524,7 +517,7 @@ class Plan(object):
             result['created' if not entry.exists else 'updated'].append(entry.name)
             before, after = self._entry_diff(entry)
             result['changes'][entry.name] = {'before': before, 'after': after}
-            diffs.append(self._diff(entry.name, before, after))
+            diffs.append(self._diff('mailbox', entry.name, before, after))
         for owner, state in sorted(self.owners.items()):
             before, after = {}, {}
             for change in state['changes']:
@@ -538,11 +531,8 @@ class Plan(object):
                 result['changes'].setdefault(state['name'], {'before': {}, 'after': {}})
                 result['changes'][state['name']]['before']['delegates'] = before
                 result['changes'][state['name']]['after']['delegates'] = after
-                diffs.append({'before': {'delegates': before}, 'after': {'delegates': after},
-                              'before_header': 'permissions on %s (%s)' % (mailbox_address(state['name'], self.domain),
-                                                                           self.client.name),
-                              'after_header': 'permissions on %s (%s)' % (mailbox_address(state['name'], self.domain),
-                                                                          self.client.name)})
+                diffs.append(self._diff('permissions on', state['name'], {'delegates': before},
+                                        {'delegates': after}))
         for delegate in delegates:
             if delegate.error is not None:
                 result['failed_entries'].append(delegate.label)
@@ -576,8 +566,8 @@ class Plan(object):
             after['activesync'] = bool(entry.activesync)
         return before, after
 
-    def _diff(self, name, before, after):
-        header = 'mailbox %s (%s)' % (mailbox_address(name, self.domain), self.client.name)
+    def _diff(self, what, name, before, after):
+        header = '%s %s (%s)' % (what, mailbox_address(name, self.domain), self.client.name)
         return {'before': before, 'after': after, 'before_header': header, 'after_header': header}
 
     def _unlisted_outcome(self, result, diffs):
@@ -596,7 +586,7 @@ class Plan(object):
                 before = dict(pick(record, sorted(changes)), state='present')
                 after = dict(changes, state='disabled')
             result['changes'][name] = {'before': before, 'after': after}
-            diffs.append(self._diff(name, before, after))
+            diffs.append(self._diff('mailbox', name, before, after))
         for name, exc in sorted(self.unlisted_errors.items()):
             result['failed_entries'].append(name)
             result['errors'][name] = str(exc)

@@ -40,17 +40,22 @@ RS_FIXTURE = {"domains": {DOMAIN: {"mailboxes": [
 ]}, "example.org": {}}}
 
 
-def rs_hires():
+def hires_with(fields, aliases_and_activesync=True):
+    """HIRES as roster entries: fields(name) gives each its provider's fields; where the provider has them,
+    every other hire gets an alias and two get ActiveSync."""
     entries = []
     for number, name in enumerate(HIRES):
-        entry = dict(name=name, display_name="%s Hire" % name.title(), size=1024, first_name=name.title(),
-                     department="Finance")
-        if number % 2 == 0:
+        entry = dict(name=name, display_name="%s Hire" % name.title(), **fields(name))
+        if aliases_and_activesync and number % 2 == 0:
             entry["aliases"] = ["%s.hire@example.com" % name]
-        if number in (1, 3):
+        if aliases_and_activesync and number in (1, 3):
             entry["activesync"] = True
         entries.append(entry)
     return entries
+
+
+def rs_hires():
+    return hires_with(lambda name: dict(size=1024, first_name=name.title(), department="Finance"))
 
 
 def rs_delegates():
@@ -254,15 +259,7 @@ ODIN_FIXTURE = {"subscriptions": {
 
 
 def odin_hires():
-    entries = []
-    for number, name in enumerate(HIRES):
-        entry = dict(name=name, display_name="%s Hire" % name.title(), size=1024, pop3=False)
-        if number % 2 == 0:
-            entry["aliases"] = ["%s.hire@example.com" % name]
-        if number in (1, 3):
-            entry["activesync"] = True
-        entries.append(entry)
-    return entries
+    return hires_with(lambda name: dict(size=1024, pop3=False))
 
 
 def odin_boxes(sandbox):
@@ -320,8 +317,11 @@ def test_odin_roster_rhythm(run_playbook, odin_sandbox, odin_env):
 
     report = run_roster(run_playbook, odin_env, hires, unlisted="report", **options)[1]
     assert report["unlisted"] == ["old.timer"]  # stranger@elsewhere.test is another subscription's: never seen
+    sb.clear_log()
     disabled = run_roster(run_playbook, odin_env, hires, unlisted="disable", **options)[1]
     assert disabled["disabled"] == ["old.timer"]
+    # Protocols and ActiveSync off in one call, as exchange_mailbox state=disabled sends it.
+    assert [w["rpc_method"] for w in sb.writes()] == ["pem.exchange.modifyMailbox"]
     old = odin_boxes(sb)["old.timer@example.com"]
     assert not (old.owa or old.mapi or old.imap4 or old.pop3 or old.active_sync)
     removed = run_roster(run_playbook, odin_env, hires, unlisted="remove", **options)[1]
@@ -356,8 +356,7 @@ HW_FIXTURE = {"account": HW_ACCOUNT, "domains": {DOMAIN: {"usernames": [
 
 
 def hw_hires():
-    return [dict(name=name, display_name="%s Hire" % name.title(), first_name=name.title(), department="Finance")
-            for name in HIRES]
+    return hires_with(lambda name: dict(first_name=name.title(), department="Finance"), aliases_and_activesync=False)
 
 
 @pytest.mark.sandbox(fixture=HW_FIXTURE, account=HW_ACCOUNT)
