@@ -45,20 +45,16 @@ def connection_argument_spec():
 
 def check_connection(params, provider=None):
     """The numeric connection options, checked before any request: a clear error, never a crash later."""
-    def finite(name):
-        value = params.get(name)
-        return value is None or (isinstance(value, (int, float)) and not math.isnan(value) and not math.isinf(value))
-
     problems = []
-    for name, minimum, strict in (('timeout', 0, True), ('retry_budget', 0, False), ('rate_window', 0, True),
-                                  ('retries', 0, False), ('max_reads_per_minute', 0, False),
-                                  ('max_writes_per_minute', 0, False)):
+    # (option, whether 0 is refused too): a timeout or a window of 0 would never let a request through.
+    for name, positive in (('timeout', True), ('retry_budget', False), ('rate_window', True), ('retries', False),
+                           ('max_reads_per_minute', False), ('max_writes_per_minute', False)):
         value = params.get(name)
         if value is None:
             continue
-        if not finite(name) or (value <= minimum if strict else value < minimum):
-            bound = ('more than %s' if strict else 'at least %s') % minimum
-            problems.append('%s must be %s (got %s)' % (name, bound, value))
+        finite = isinstance(value, (int, float)) and not math.isnan(value) and not math.isinf(value)
+        if not finite or value < 0 or (positive and value == 0):
+            problems.append('%s must be %s (got %s)' % (name, 'more than 0' if positive else 'at least 0', value))
     if problems:
         raise InvalidInputError('; '.join(problems), provider=provider)
 

@@ -369,14 +369,18 @@ class HostwayClient(ProviderClient):
         query = {'filterUsername': name, 'page': 1, 'pageSize': 1}
         data, _response = self._call('GET', self._url(domain, 'usernames'), address, params=query, missing_ok=True)
         if data is None:
-            raise UnknownScopeError('domain %s is not an e-mail domain of Hostway account %s (check domain and account)'
-                                    % (domain, self.account), provider=self.name, status=404)
+            raise self._unknown_domain(domain)
         for entry in as_list(as_dict(data, 'the username list', P, address).get('list'), 'list', P, address,
                              optional=False):
             if isinstance(entry, dict) and str(entry.get('username') or '').lower() == name.lower():
                 raise InvalidInputError('the name is taken by a username that is not a hosted Exchange mailbox '
                                         '(for example one of the older Hostway mail platform); it is left untouched',
                                         provider=self.name, obj=address)
+
+    def _unknown_domain(self, domain, provider_message=None):
+        return UnknownScopeError('domain %s is not an e-mail domain of Hostway account %s (check domain and account)'
+                                 % (domain, self.account), provider=self.name, status=404,
+                                 provider_message=provider_message)
 
     def _put_exchange(self, domain, name, fields, password, creating=False):
         body = dict((SETTABLE_WIRE[canonical], '' if value is None else value)
@@ -456,9 +460,7 @@ class HostwayClient(ProviderClient):
         try:
             entries = self._all_pages(self._url(domain, 'usernames'), obj, query)
         except NotFoundError as exc:
-            raise UnknownScopeError('domain %s is not an e-mail domain of Hostway account %s (check domain and account)'
-                                    % (domain, self.account), provider=self.name, status=404,
-                                    provider_message=exc.provider_message)
+            raise self._unknown_domain(domain, exc.provider_message)
         records = []
         for entry in entries:
             entry = as_dict(entry, 'a username list entry', P, obj)
