@@ -7,12 +7,9 @@ import random
 import signal
 import socket
 import struct
-import subprocess
-import sys
 import threading
 import time
 import xmlrpc.client
-from pathlib import Path
 
 import pytest
 import requests
@@ -20,8 +17,8 @@ import requests
 from tests.sandbox import start_sandbox
 from tests.sandbox.common import FAULT_KINDS
 from tests.sandbox.rackspace import signature_header
+from tests.unit.sandbox_cli import run_cli
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 USER, SECRET = "fault-user", "fault-Secret-1"
 PASSWORD = "Zq9!fault-pw"  # good enough for the password rules of all three providers
 TIMEOUT = 10
@@ -341,21 +338,6 @@ def test_bad_fault_settings_are_refused(faults):
 
 
 # ----- command line ------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def run_cli(*arguments):
-    """The sandbox CLI as a subprocess; killed if still running, and its pipes closed, afterwards."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.sandbox", *arguments], cwd=str(REPO_ROOT),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
-        process.stdout.close()
-        process.stderr.close()
-
 
 def test_cli_fault_options(tmp_path):
     log_path = tmp_path / "log.jsonl"

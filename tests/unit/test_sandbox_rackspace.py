@@ -1,9 +1,7 @@
 """The Rackspace sandbox, driven over real HTTP on 127.0.0.1."""
 
-import contextlib
 import json
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -20,6 +18,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from tests.sandbox import start_sandbox  # noqa: E402
 from tests.sandbox.rackspace import compute_signature, signature_header  # noqa: E402
+from tests.unit.sandbox_cli import run_cli  # noqa: E402
 
 USER_KEY = "test-user-key"
 SECRET_KEY = "test-secret-key"
@@ -633,31 +632,14 @@ def test_stop_frees_the_port_even_with_open_keep_alive_connections():
         assert again.port == port
 
 
-@contextlib.contextmanager
-def _run_cli(*arguments):
-    """The sandbox CLI as a subprocess; killed if still running, and its pipes closed, afterwards."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.sandbox", *arguments], cwd=str(REPO_ROOT),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
-        process.stdout.close()
-        process.stderr.close()
-
-
 def test_cli_start_serve_and_stop(tmp_path):
     pidfile = tmp_path / "sandbox.pid"
     log_path = tmp_path / "log.jsonl"
     fixture = tmp_path / "fixture.json"
     fixture.write_text(json.dumps(BASE_FIXTURE))
-    with _run_cli("rackspace", "--port", "0", "--api-user", USER_KEY, "--api-secret", SECRET_KEY,
-                  "--fixture", str(fixture), "--log", str(log_path), "--time-scale", "1",
-                  "--pidfile", str(pidfile)) as process:
+    with run_cli("rackspace", "--port", "0", "--api-user", USER_KEY, "--api-secret", SECRET_KEY,
+                 "--fixture", str(fixture), "--log", str(log_path), "--time-scale", "1",
+                 "--pidfile", str(pidfile)) as process:
         line = process.stdout.readline()
         assert line.startswith("sandbox rackspace listening on http://127.0.0.1:"), line
         url = line.rsplit(" ", 1)[1].strip()
@@ -672,13 +654,13 @@ def test_cli_start_serve_and_stop(tmp_path):
 
 
 def test_cli_stops_on_sigint():
-    with _run_cli("rackspace", "--api-user", USER_KEY, "--api-secret", SECRET_KEY) as process:
+    with run_cli("rackspace", "--api-user", USER_KEY, "--api-secret", SECRET_KEY) as process:
         assert "listening on" in process.stdout.readline()
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=TIMEOUT) == 0
 
 
 def test_cli_refuses_a_non_loopback_host():
-    with _run_cli("rackspace", "--host", "0.0.0.0", "--api-user", USER_KEY, "--api-secret", SECRET_KEY) as process:
+    with run_cli("rackspace", "--host", "0.0.0.0", "--api-user", USER_KEY, "--api-secret", SECRET_KEY) as process:
         assert process.wait(timeout=TIMEOUT) == 2
         assert "loopback" in process.stderr.read()
