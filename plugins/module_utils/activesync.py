@@ -8,7 +8,13 @@ __metaclass__ = type
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import NotFoundError
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan import Step, apply_steps, first_error
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
+
+
+def activesync_step(name, enabled, rows=()):
+    """The write that attaches (enabled) or detaches ActiveSync."""
+    return Step('activesync', name, {'enabled': enabled}, rows, shown={'enabled': enabled})
 
 
 def run(client, params, check_mode):
@@ -23,7 +29,9 @@ def run(client, params, check_mode):
         info = None
     have, want = info is not None, params['state'] == 'present'
     if have != want and not check_mode:
-        client.set_activesync(domain, name, want)
+        step = activesync_step(name, want)
+        apply_steps(client, domain, [step])
+        first_error([step])
         # The setup information exists only once the service is attached.
         info = client.get_activesync(domain, name) if want else None
     elif have != want:

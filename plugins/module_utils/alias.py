@@ -8,6 +8,12 @@ __metaclass__ = type
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import InvalidInputError
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import mailbox_address
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan import (
+    Step,
+    apply_steps,
+    first_error,
+    reconcile_list,
+)
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 
@@ -21,31 +27,36 @@ def wanted_addresses(client, aliases):
     return seen
 
 
-def plan(client, domain, name, record, wanted, state, exclusive):
-    """(to_add, to_remove, warnings) for one mailbox's aliases; refuses, before any write, what cannot be done."""
+def plan(client, domain, name, record, wanted, state, exclusive, rows=()):
+    """(steps, after, warnings) for one mailbox's aliases; refuses, before any write, what cannot be done.
+
+    state=present adds what is missing (exclusive: and removes what wanted does not name); state=absent
+    removes wanted. The primary address and the addresses the client finds the mailbox by are protected.
+    """
     address = mailbox_address(name, domain)
     primary, current = record['primary_address'], record['aliases']
-    protected = set(client.protected_addresses(domain, name)) | set([primary])
-    warnings = []
+    protected = [primary] + [item for item in client.protected_addresses(domain, name) if item != primary]
     if state == 'present':
-        to_add = [alias for alias in wanted if alias not in current and alias != primary]
-        for alias in to_add:
-            client.check_alias_domain(domain, alias)
-        to_remove = []
-        if exclusive:
-            kept = [alias for alias in current if alias not in wanted and alias in protected]
-            if kept:
-                warnings.append('%s kept on %s: provider %s finds the mailbox by it'
-                                % (', '.join(kept), address, client.name))
-            to_remove = [alias for alias in current if alias not in wanted and alias not in protected]
+        wanted = [alias for alias in wanted if alias != primary]
+        change = reconcile_list(current, add=wanted, exact=wanted if exclusive else None, protected=protected)
     else:
-        refused = [alias for alias in wanted if alias in protected]
-        if refused:
-            raise InvalidInputError('%s cannot be removed: %s' % (', '.join(refused), 'it is the primary address'
-                                    if refused == [primary] else 'the collection finds the mailbox by it'),
-                                    provider=client.name, obj=address)
-        to_add, to_remove = [], [alias for alias in wanted if alias in current]
-    return to_add, to_remove, warnings
+        change = reconcile_list(current, remove=wanted, protected=protected)
+    if change.refused:
+        raise InvalidInputError('%s cannot be removed: %s' % (', '.join(change.refused), 'it is the primary address'
+                                if change.refused == [primary] else 'the collection finds the mailbox by it'),
+                                provider=client.name, obj=address)
+    for alias in change.to_add:
+        client.check_alias_domain(domain, alias)
+    warnings = []
+    kept = [alias for alias in change.kept if alias in current]
+    if kept:
+        warnings.append('%s kept on %s: provider %s finds the mailbox by it' % (', '.join(kept), address, client.name))
+    steps = [Step('alias_add', name, {'address': alias}, rows, shown={'address': alias}) for alias in change.to_add]
+    steps += [Step('alias_remove', name, {'address': alias}, rows, takes_away=True, shown={'address': alias})
+              for alias in change.to_remove]
+    steps += [Step('alias_remove', name, {'address': alias}, rows, takes_away=True, prune='aliases',
+                   shown={'address': alias}) for alias in change.pruned]
+    return steps, sorted(change.after(current)), warnings
 
 
 def run(client, params, check_mode):
@@ -62,16 +73,13 @@ def run(client, params, check_mode):
     if record is None:
         assume_created_in_check_mode(check_mode, client.not_found(domain, name), warnings)
         record = {'primary_address': address, 'aliases': []}
-    to_add, to_remove, notes = plan(client, domain, name, record, wanted, params['state'], params['exclusive'])
+    steps, after, notes = plan(client, domain, name, record, wanted, params['state'], params['exclusive'])
     warnings.extend(notes)
-    primary, current = record['primary_address'], record['aliases']
-
     if not check_mode:
-        for alias in to_add:
-            client.add_alias(domain, name, alias)
-        for alias in to_remove:
-            client.remove_alias(domain, name, alias)
-    after = sorted(set(current) - set(to_remove) | set(to_add))
-    result = {'aliases': after, 'addresses': [primary] + after, 'added': to_add, 'removed': to_remove}
-    return Outcome(bool(to_add or to_remove), result, {'aliases': current}, {'aliases': after},
+        apply_steps(client, domain, steps)
+        first_error(steps)
+    added = [step.data['address'] for step in steps if step.kind == 'alias_add']
+    removed = [step.data['address'] for step in steps if step.kind == 'alias_remove']
+    result = {'aliases': after, 'addresses': [record['primary_address']] + after, 'added': added, 'removed': removed}
+    return Outcome(bool(steps), result, {'aliases': record['aliases']}, {'aliases': after},
                    'aliases of %s (%s)' % (address, client.name), warnings)

@@ -24,6 +24,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model impo
     shown,
     values_equal,
 )
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan import Step, apply_steps, first_error
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome
 
 # Options that only shape how a provider creates a mailbox; never compared after creation.
@@ -92,6 +93,91 @@ def disable_plan(client, before, desired, obj):
                 if not compare(field, before.get(field), value))
 
 
+class MailboxPlan(object):
+    """What one mailbox needs: its steps (none, one create, update, disable or remove), the record a real run
+    leaves, the diff of only what the task manages, and what a person should know."""
+
+    def __init__(self, steps, predicted, before, after, warnings=(), access_kept=None):
+        self.steps, self.predicted, self.before, self.after = steps, predicted, before, after
+        self.warnings = list(warnings)
+        self.access_kept = access_kept
+
+
+def plan_mailbox(client, domain, name, record, desired, state='present', create_options=None, password=None,
+                 update_password='on_create', rows=()):
+    """The plan that brings one mailbox from record (as read; None when absent) to the task's state.
+
+    Used by exchange_mailbox and, per entry, by mailbox_roster: one set of rules and messages.
+    """
+    address = mailbox_address(name, domain)
+    if state == 'absent':
+        if record is None:
+            return MailboxPlan([], {}, {'state': 'absent'}, {'state': 'absent'})
+        step = Step('remove', name, {'before': record}, rows, takes_away=True)
+        return MailboxPlan([step], {}, dict(pick(record, ('address', 'display_name')), state='present'),
+                           {'state': 'absent'})
+    if record is None:
+        if state == 'disabled':
+            raise NotFoundError('cannot disable it: the mailbox does not exist', provider=client.name, obj=address)
+        return _plan_create(client, domain, name, desired, create_options or {}, password, rows)
+
+    changes = changed_fields(record, desired)
+    immutable = sorted(set(changes) & client.update_immutable)
+    if immutable:
+        raise NotSupportedError('cannot change %s of an existing mailbox' % ', '.join(immutable),
+                                provider=client.name, obj=address)
+    warnings, access_kept, kind = [], None, 'update'
+    if state == 'disabled':
+        cut = disable_plan(client, record, desired, address)
+        changes.update(cut)
+        desired = dict(desired, **client.disable_changes)
+        kind = 'disable' if cut else kind
+        access_kept = list(client.access_kept_when_disabled)
+        if client.access_kept_when_disabled:
+            warnings.append('%s: disabled as far as the %s API can; still possible: %s' % (
+                address, client.name, '; '.join(client.access_kept_when_disabled)))
+    set_password = password if password and update_password == 'always' else None
+    if set_password and not client.password_updatable:
+        raise NotSupportedError('cannot change the password of an existing mailbox (use update_password=on_create)',
+                                provider=client.name, obj=address)
+    predicted = dict(record)
+    for field, value in changes.items():
+        predicted[field] = normalize('bool' if field == 'activesync' else MAILBOX_FIELDS[field], value)
+    steps = []
+    if changes or set_password:
+        shown_changes = dict((field, [record.get(field), predicted[field]]) for field in changes)
+        if set_password:
+            shown_changes['password'] = PASSWORD_AFTER
+        steps.append(Step(kind, name, {'changes': changes, 'password': set_password, 'before': record}, rows,
+                          takes_away=kind == 'disable', shown=shown_changes))
+    managed = sorted(desired)
+    diff_before = dict(pick(record, managed), state='present')
+    diff_after = dict(pick(predicted, managed), state='disabled' if state == 'disabled' else 'present')
+    if set_password:
+        diff_before['password'], diff_after['password'] = PASSWORD_BEFORE, PASSWORD_AFTER
+    return MailboxPlan(steps, predicted, diff_before, diff_after, warnings, access_kept)
+
+
+def _plan_create(client, domain, name, desired, create_options, password, rows):
+    fields = dict(desired, **create_options)
+    missing = [option for option in client.create_requires
+               if (password if option == 'password' else fields.get(option)) in (None, '')]
+    if missing:
+        raise InvalidInputError('creating a mailbox needs %s' % ', '.join(missing), provider=client.name,
+                                obj=mailbox_address(name, domain))
+    if password:
+        client.check_password(password, name, domain, desired.get('display_name'))
+    shown_fields = dict(fields)
+    if password:
+        shown_fields['password'] = PASSWORD_AFTER
+    step = Step('create', name, {'fields': fields, 'password': password}, rows, shown=shown_fields)
+    predicted = dict(desired, name=name, domain=domain, address=mailbox_address(name, domain))
+    after = dict(desired, state='present')
+    if password:
+        after['password'] = PASSWORD_AFTER
+    return MailboxPlan([step], predicted, {'state': 'absent'}, after)
+
+
 def run(client, params, check_mode):
     domain = client.check_domain(params['domain'])
     name = client.check_name(params['name'])
@@ -103,75 +189,25 @@ def run(client, params, check_mode):
         client.check_password(password, name, domain, desired.get('display_name'))
     if params['state'] == 'disabled':
         disable_plan(client, None, desired, address)
-    header = 'mailbox %s (%s)' % (address, client.name)
     need = (set(MAILBOX_FIELDS) - COSTLY_FIELDS) | set(desired) | set(client.disable_changes)
     before = client.get_mailbox(domain, name, need=need)
-
-    if params['state'] == 'absent':
-        if before is None:
-            return Outcome(False, {'mailbox': {}}, {'state': 'absent'}, {'state': 'absent'}, header)
-        if not check_mode:
-            client.delete_mailbox(domain, name, before)
-        return Outcome(True, {'mailbox': {}}, dict(pick(before, ('address', 'display_name')), state='present'),
-                       {'state': 'absent'}, header)
-
-    if before is None:
-        if params['state'] == 'disabled':
-            raise NotFoundError('cannot disable it: the mailbox does not exist', provider=client.name, obj=address)
-        return _create(client, params, check_mode, desired, header, need)
-
-    changes = changed_fields(before, desired)
-    immutable = sorted(set(changes) & client.update_immutable)
-    if immutable:
-        raise NotSupportedError('cannot change %s of an existing mailbox' % ', '.join(immutable),
-                                provider=client.name, obj=address)
-    warnings = []
-    result = {}
-    if params['state'] == 'disabled':
-        changes.update(disable_plan(client, before, desired, address))
-        desired = dict(desired, **client.disable_changes)
-        result['access_kept'] = list(client.access_kept_when_disabled)
-        if client.access_kept_when_disabled:
-            warnings.append('%s: disabled as far as the %s API can; still possible: %s' % (
-                address, client.name, '; '.join(client.access_kept_when_disabled)))
-    set_password = password if password and params['update_password'] == 'always' else None
-    if set_password and not client.password_updatable:
-        raise NotSupportedError('cannot change the password of an existing mailbox (use update_password=on_create)',
-                                provider=client.name, obj=address)
-    predicted = dict(before)
-    for field, value in changes.items():
-        predicted[field] = normalize('bool' if field == 'activesync' else MAILBOX_FIELDS[field], value)
-    changed = bool(changes) or set_password is not None
-    mailbox = before
-    if changed:
-        mailbox = predicted
-        if not check_mode:
-            client.update_mailbox(domain, name, changes, set_password, before)
-            mailbox = client.get_mailbox(domain, name, need=need) or predicted
-
-    managed = sorted(desired)
-    state = 'disabled' if params['state'] == 'disabled' else 'present'
-    diff_before = dict(pick(before, managed), state='present')
-    diff_after = dict(pick(predicted, managed), state=state)
-    if set_password:
-        diff_before['password'], diff_after['password'] = PASSWORD_BEFORE, PASSWORD_AFTER
-    result['mailbox'] = mailbox
-    return Outcome(changed, result, diff_before, diff_after, header, warnings)
+    planned = plan_mailbox(client, domain, name, before, desired, params['state'], create_options_of(params),
+                           password, params.get('update_password') or 'on_create')
+    mailbox = planned.predicted
+    if planned.steps and not check_mode:
+        apply_steps(client, domain, planned.steps)
+        first_error(planned.steps)
+        if params['state'] != 'absent':
+            mailbox = client.get_mailbox(domain, name, need=need) or planned.predicted
+    elif before is not None and not planned.steps:
+        mailbox = before
+    result = {'mailbox': mailbox if params['state'] != 'absent' else {}}
+    if planned.access_kept is not None:
+        result['access_kept'] = planned.access_kept
+    return Outcome(bool(planned.steps), result, planned.before, planned.after,
+                   'mailbox %s (%s)' % (address, client.name), planned.warnings)
 
 
-def _create(client, params, check_mode, desired, header, need):
-    domain, name = client.check_domain(params['domain']), params['name']
-    missing = [option for option in client.create_requires if params.get(option) in (None, '')]
-    if missing:
-        raise InvalidInputError('creating a mailbox needs %s' % ', '.join(missing),
-                                provider=client.name, obj=mailbox_address(name, domain))
-    create_options = dict((option, params.get(option)) for option in CREATE_OPTIONS if params.get(option) is not None)
-    predicted = dict(desired, name=name, domain=domain, address=mailbox_address(name, domain))
-    mailbox = predicted
-    if not check_mode:
-        client.create_mailbox(domain, name, dict(desired, **create_options), params.get('password'))
-        mailbox = client.get_mailbox(domain, name, need=need) or predicted
-    diff_after = dict(desired, state='present')
-    if params.get('password'):
-        diff_after['password'] = PASSWORD_AFTER
-    return Outcome(True, {'mailbox': mailbox}, {'state': 'absent'}, diff_after, header)
+def create_options_of(params):
+    """The create-only options a task or entry sets (login, service_user_id)."""
+    return dict((option, params[option]) for option in CREATE_OPTIONS if params.get(option) is not None)

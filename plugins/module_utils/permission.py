@@ -11,6 +11,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
     NotFoundError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import RIGHTS, mailbox_address
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan import Step, apply_steps, first_error
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 
@@ -46,6 +47,22 @@ def wanted_permission(current, permission, state, exact=True):
     return from_rights(asked if exact else have | asked)
 
 
+def grant_step(domain, owner, grantee, address, before, after, rows=(), needs=(), prune=None):
+    """The one write that takes a grantee from permission before to after on owner (a mailbox name), or None.
+
+    grant (nothing held yet), change (Rackspace edits a grant in place) or revoke (nothing left);
+    grantee is None when the grantee is created in the same run (resolved when the step is applied).
+    """
+    if before == after:
+        return None
+    kind = 'grant' if before is None else 'revoke' if after is None else 'change'
+    takes_away = not RIGHTS.get(before, frozenset()) <= RIGHTS.get(after, frozenset())
+    data = {'grantee': grantee, 'address': address, 'before': before, 'after': after,
+            'owner': mailbox_address(owner, domain)}
+    return Step(kind, owner, data, rows, takes_away=takes_away, prune=prune, needs=needs,
+                shown={'grantee': address, 'permission': [before, after]})
+
+
 def run(client, params, check_mode):
     client.require_feature('permission', 'mailbox_permission')
     domain = client.check_domain(params['domain'])
@@ -70,11 +87,10 @@ def run(client, params, check_mode):
             check_mode, client.grantee_missing(grantee_address, owner),
             warnings)
     shown = grantee['address'] if grantee else grantee_address
-    if changed and not check_mode:
-        if wanted is None:
-            client.revoke_permission(domain, name, grantee, current)
-        else:
-            client.set_permission(domain, name, grantee, wanted, current)
+    step = grant_step(domain, name, grantee, shown, current, wanted)
+    if step is not None and not check_mode:
+        apply_steps(client, domain, [step])
+        first_error([step])
 
     key = grantee['key'] if grantee else None
     others = [dict(grantee=entry['grantee'], permission=entry['permission']) for entry in permissions

@@ -3,11 +3,21 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """mailbox_roster: reconcile a whole list of mailboxes of one domain in one task.
 
-Reads are made at the floor: one listing of the domain (paged at the provider's maximum),
-a detail read only of the listed mailboxes whose entry asks for more than the listing
-carries, and each delegated mailbox's permission list once. A plan is computed from those
-reads first; a real run then applies it entry by entry, so one entry the provider refuses
-does not stop the others, and check mode reports exactly what the plan says.
+Reads are made at the floor: one listing of the domain (paged at the provider's maximum), a detail
+read only of the listed mailboxes whose row asks for more than the listing carries, and each
+delegated mailbox's permission list once. From those reads the plan is made - typed steps from the
+same single-mailbox planners exchange_mailbox, mailbox_alias and mailbox_permission use - and
+checked as a whole before anything is sent:
+
+- rows that claim one address twice, or an address another mailbox holds and the plan does not
+  release, fail (in check mode too);
+- whatever the plan takes away (unlisted mailboxes disabled or removed, aliases and grants the list
+  no longer names, revokes) is held back unless every row is valid and the prunes stay within
+  prune_limit: a row that failed may have meant what would be taken away;
+- a real run given the digest of an approved plan applies only that plan.
+
+A real run then applies the steps in the safe order (releases, creates and updates, claims, grants,
+what is taken away last), one loop for all; one row the provider refuses does not stop the others.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,63 +25,86 @@ __metaclass__ = type
 
 import fnmatch
 
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.activesync import activesync_step
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.alias import plan as alias_plan
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
-    AuthError,
     HostedExchangeError,
     InvalidInputError,
     NotFoundError,
     NotSupportedError,
-    RetryExhaustedError,
     UnknownScopeError,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.mailbox import (
     CREATE_OPTIONS,
     check_fields,
     compare,
+    create_options_of,
     desired_fields,
     disable_plan,
+    plan_mailbox,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
     MAILBOX_FIELDS,
-    PASSWORD_AFTER,
-    changed_fields,
+    RIGHTS,
     mailbox_address,
-    normalize,
     pick,
     split_address,
 )
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.permission import find_grant, wanted_permission
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.permission import (
+    find_grant,
+    from_rights,
+    grant_step,
+)
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan import (
+    SYSTEMIC_ERRORS,
+    Step,
+    allowed,
+    apply_steps,
+    digest,
+    hold,
+    ordered,
+    parse_limit,
+    reconcile_list,
+)
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
-# Failures that no other entry could escape: stop instead of paying for each entry again.
-SYSTEMIC_ERRORS = (AuthError, RetryExhaustedError, UnknownScopeError)
 UNLISTED_ACTIONS = ('ignore', 'report', 'disable', 'remove')
+# What a plan prunes, by kind, and what it is counted against for prune_limit.
+PRUNE_BASES = {'mailboxes': "the domain's %d mailboxes", 'aliases': 'the %d aliases of the listed mailboxes',
+               'grants': 'the %d grants on the delegated mailboxes'}
 
 
-class Entry(object):
-    """One listed mailbox: what it asks for, what was read, and the plan."""
+class Row(object):
+    """One row of the input: its label in results and errors, and its one error."""
 
-    def __init__(self, spec):
+    def __init__(self, label):
+        self.label = label
+        self.error = None
+
+    def fail(self, error):
+        if self.error is None:
+            self.error = error
+
+
+class Entry(Row):
+    """A row of mailboxes: what it asks for, what was read, its plan."""
+
+    def __init__(self, spec, label):
+        super(Entry, self).__init__(label)
         self.spec = spec
         self.name = spec.get('name')
         self.key = str(self.name).lower()
         self.desired = {}
-        self.create_options = {}
-        self.aliases = None  # the wanted aliases, when the entry manages them
+        self.aliases = None  # the wanted aliases, when the row manages them
         self.activesync = spec.get('activesync')
         self.before = None  # the mailbox as read; None when it is to be created
-        self.exists = False
-        self.changes = {}
-        self.to_add, self.to_remove = [], []
-        self.activesync_change = None
-        self.error = None
-        self.done = []  # the steps a real run completed, for the message when a later one fails
-        self.to_create = False  # planned: the mailbox does not exist and this run creates it
+        self.planned = None  # its MailboxPlan
+        self.steps = []
+        self.claims = []  # addresses it takes: its own when created, a new primary, aliases it adds
 
     @property
     def need(self):
-        """The canonical fields this entry compares (what a detail read must cover)."""
+        """The canonical fields this row compares (what a detail read must cover)."""
         need = set(self.desired)
         if self.aliases is not None:
             need.update(('aliases', 'primary_address'))
@@ -80,55 +113,31 @@ class Entry(object):
         return need
 
     @property
-    def changed(self):
-        return bool(not self.exists or self.changes or self.to_add or self.to_remove
-                    or self.activesync_change is not None)
+    def to_create(self):
+        return any(step.kind == 'create' for step in self.steps)
 
 
-class Delegate(object):
-    def __init__(self, spec, domain):
-        self.spec = spec
+class Delegate(Row):
+    def __init__(self, spec):
+        super(Delegate, self).__init__('delegate %s on %s' % (spec.get('grantee'), spec.get('mailbox')))
         self.owner = spec.get('mailbox')
         self.grantee_text = spec.get('grantee')
         self.permission = spec.get('permission')
         self.state = spec.get('state') or 'present'
-        self.domain = domain
         self.grantee_address = None
-        self.label = 'delegate %s on %s' % (self.grantee_text, self.owner)
-        self.error = None
 
 
 def run(client, params, check_mode):
     domain = client.check_domain(params['domain'])
-    unlisted = params['unlisted']
-    entries = [Entry(spec) for spec in params['mailboxes'] or []]
-    delegates = [Delegate(spec, domain) for spec in params['delegates'] or []]
-    check_task(client, params, entries, delegates)
-    for entry in entries:
-        check_entry(client, params, domain, entry)
-    for delegate in delegates:
-        check_delegate(client, domain, delegate)
-
-    listing = dict((record['name'].lower(), record) for record in client.domain_listing(domain))
-    planned = Plan(client, params, domain, check_mode, listing)
-    for entry in entries:
-        planned.read_entry(entry)
-    planned.read_delegates(delegates, entries)
-    planned.read_unlisted(entries, delegates, unlisted)
-    if not check_mode:
-        planned.apply(entries, delegates)
-    return planned.outcome(entries, delegates)
-
-
-class PartlyDone(HostedExchangeError):
-    """An entry's failure, saying what of it was done before (a created mailbox whose alias was refused)."""
-
-    def __init__(self, done, error):
-        prefix = '%s, then: ' % ', '.join(done) if done else ''
-        super(PartlyDone, self).__init__(prefix + str(error))
-
-    def __str__(self):
-        return self.message
+    roster = Roster(client, params, domain, check_mode)
+    roster.check_task()
+    roster.check_rows()
+    roster.plan()
+    roster.guard()
+    stale = roster.stale_plan()
+    if stale is None and not check_mode:
+        roster.stopped = apply_steps(client, domain, roster.steps)
+    return roster.outcome(stale)
 
 
 def identity(record):
@@ -136,223 +145,303 @@ def identity(record):
     return record.get('mailbox_id') or str(record.get('name')).lower()
 
 
-# --- checks made before any request ------------------------------------------------------------------
-
-
-def check_task(client, params, entries, delegates):
-    """What would fail every entry alike (the provider cannot honour an option): fail before any request."""
-    unsupported = {}
-    for entry in entries:
-        for option in list(MAILBOX_FIELDS) + list(CREATE_OPTIONS):
-            if entry.spec.get(option) is not None and option not in client.mailbox_options:
-                unsupported.setdefault(option, []).append(str(entry.name))
-        for option, feature in (('aliases', 'alias'), ('activesync', 'activesync')):
-            if entry.spec.get(option) is not None and feature not in client.features:
-                unsupported.setdefault(option, []).append(str(entry.name))
-    if delegates and 'permission' not in client.features:
-        unsupported['delegates'] = [delegate.label for delegate in delegates]
-    if unsupported:
-        raise NotSupportedError('not supported by provider %s: %s' % (client.name, '; '.join(
-            '%s (%s)' % (option, ', '.join(names[:5]) + (' and %d more' % (len(names) - 5) if len(names) > 5 else ''))
-            for option, names in sorted(unsupported.items()))))
-    if params['unlisted'] in ('disable', 'remove') and not entries:
-        raise InvalidInputError('unlisted=%s with an empty list of mailboxes would %s every mailbox of the domain; '
-                                'refused (an empty HR export is more likely a mistake than an intent)'
-                                % (params['unlisted'], params['unlisted']))
-    if params['unlisted'] == 'disable' and not client.disable_changes:
-        raise NotSupportedError('unlisted=disable is not supported by provider %s: its API cannot cut a mailbox\'s '
-                                'access' % client.name)
-    seen = {}
-    for entry in entries:
-        if entry.key in seen:
-            raise InvalidInputError('mailbox %s is listed twice' % entry.name)
-        seen[entry.key] = entry
-    if params.get('password'):
-        # Checked per mailbox to create once the listing is read; here only what does not depend on one.
-        if not isinstance(params['password'], str) or not params['password'].strip():
-            raise InvalidInputError('password must not be blank')
-
-
-def check_entry(client, params, domain, entry):
-    """Static checks of one entry; a bad entry fails alone and nothing is sent for it."""
-    try:
-        client.check_name(entry.name)
-        address = mailbox_address(entry.name, domain)
-        entry.desired = check_fields(client, desired_fields(entry.spec), address)
-        entry.create_options = dict((option, entry.spec[option]) for option in CREATE_OPTIONS
-                                    if entry.spec.get(option) is not None)
-        if len(entry.create_options) > 1:
-            raise InvalidInputError('login and service_user_id are mutually exclusive', obj=address)
-        if entry.spec.get('aliases') is not None:
-            entry.aliases = []
-            for alias in entry.spec['aliases']:
-                alias = client.check_address(alias, 'alias')
-                if alias not in entry.aliases:
-                    entry.aliases.append(alias)
-    except HostedExchangeError as exc:
-        entry.error = exc
-
-
-def check_delegate(client, domain, delegate):
-    try:
-        delegate.owner = client.check_name(delegate.owner, 'delegated mailbox name')
-        delegate.grantee_address = client.check_grantee(delegate.grantee_text, domain)
-        if delegate.grantee_address == mailbox_address(delegate.owner, domain):
-            raise InvalidInputError('a mailbox cannot be its own grantee', provider=client.name,
-                                    obj=mailbox_address(delegate.owner, domain))
-        if delegate.state == 'present' and not delegate.permission:
-            raise InvalidInputError('permission is required with state=present', provider=client.name,
-                                    obj=mailbox_address(delegate.owner, domain))
-    except HostedExchangeError as exc:
-        delegate.error = exc
-
-
-# --- the plan ---------------------------------------------------------------------------------------
-
-
-class Plan(object):
-    def __init__(self, client, params, domain, check_mode, listing):
-        self.client = client
-        self.params = params
-        self.domain = domain
-        self.check_mode = check_mode
-        self.listing = listing
+class Roster(object):
+    def __init__(self, client, params, domain, check_mode):
+        self.client, self.params, self.domain, self.check_mode = client, params, domain, check_mode
         self.password = params.get('password')
-        self.warnings = []
-        self.stopped = None  # the systemic error that ended a real run early
-        self.not_attempted = []
-        self.owners = {}  # owner name (lower) -> {'permissions': [...], 'changes': [...]}
+        self.entries = []
+        seen = {}
+        for number, spec in enumerate(params['mailboxes'] or [], 1):
+            key = str(spec.get('name')).lower()
+            # A second row of one name gets a label of its own, so both show among the rows at fault.
+            label = str(spec.get('name')) if key not in seen else '%s (row %d)' % (spec.get('name'), number)
+            seen.setdefault(key, []).append(number)
+            self.entries.append(Entry(spec, label))
+        self.repeated = dict((key, rows) for key, rows in seen.items() if len(rows) > 1)
+        self.delegates = [Delegate(spec) for spec in params['delegates'] or []]
+        self.listing = {}
+        self.owners = {}  # owner name (lower) -> its grants and the rows that name them
+        self.steps = []
         self.unlisted = []
-        self.unlisted_done = []
-        self.unlisted_errors = {}
-        self.unlisted_records = {}
-        self.matched = set()  # identities of the listed mailboxes that entries name
+        self.unlisted_steps = []
+        self.digest = None
+        self.matched = set()  # identities of the listed mailboxes that rows name
+        self.warnings = []
+        self.held_because = None
+        self.stopped = None
 
-    # reads
+    @property
+    def rows(self):
+        return self.entries + self.delegates
 
-    def read_entry(self, entry):
+    # --- checks made before any request ---------------------------------------------------------
+
+    def check_task(self):
+        """What would fail every row alike (the provider cannot honour an option): fail before any request."""
+        client, params = self.client, self.params
+        unsupported = {}
+        for entry in self.entries:
+            for option in list(MAILBOX_FIELDS) + list(CREATE_OPTIONS):
+                if entry.spec.get(option) is not None and option not in client.mailbox_options:
+                    unsupported.setdefault(option, []).append(str(entry.name))
+            for option, feature in (('aliases', 'alias'), ('activesync', 'activesync')):
+                if entry.spec.get(option) is not None and feature not in client.features:
+                    unsupported.setdefault(option, []).append(str(entry.name))
+        if self.delegates and 'permission' not in client.features:
+            unsupported['delegates'] = [delegate.label for delegate in self.delegates]
+        if unsupported:
+            raise NotSupportedError('not supported by provider %s: %s' % (client.name, '; '.join(
+                '%s (%s)' % (option, ', '.join(names[:5]) + (' and %d more' % (len(names) - 5) if len(names) > 5 else ''))
+                for option, names in sorted(unsupported.items()))))
+        if params['unlisted'] in ('disable', 'remove') and not self.entries:
+            raise InvalidInputError('unlisted=%s with an empty list of mailboxes would %s every mailbox of the domain; '
+                                    'refused (an empty HR export is more likely a mistake than an intent)'
+                                    % (params['unlisted'], params['unlisted']))
+        if params['unlisted'] == 'disable' and not client.disable_changes:
+            raise NotSupportedError('unlisted=disable is not supported by provider %s: its API cannot cut a mailbox\'s '
+                                    'access' % client.name)
+        if self.password is not None and (not isinstance(self.password, str) or not self.password.strip()):
+            raise InvalidInputError('password must not be blank')
+        parse_limit(params['prune_limit'])
+
+    def check_rows(self):
+        """Static checks of every row, then the addresses rows claim twice: a bad row fails alone, nothing is sent for it."""
+        client, domain = self.client, self.domain
+        for entry in self.entries:
+            try:
+                if entry.key in self.repeated:
+                    raise InvalidInputError('listed %d times (rows %s): which one is meant is unknown'
+                                            % (len(self.repeated[entry.key]),
+                                               ', '.join(str(row) for row in self.repeated[entry.key])),
+                                            provider=client.name, obj=mailbox_address(entry.name, domain))
+                client.check_name(entry.name)
+                address = mailbox_address(entry.name, domain)
+                entry.desired = check_fields(client, desired_fields(entry.spec), address)
+                if len(create_options_of(entry.spec)) > 1:
+                    raise InvalidInputError('login and service_user_id are mutually exclusive', obj=address)
+                if entry.spec.get('aliases') is not None:
+                    entry.aliases = []
+                    for alias in entry.spec['aliases']:
+                        alias = client.check_address(alias, 'alias')
+                        if alias not in entry.aliases:
+                            entry.aliases.append(alias)
+            except HostedExchangeError as exc:
+                entry.fail(exc)
+        for delegate in self.delegates:
+            try:
+                delegate.owner = client.check_name(delegate.owner, 'delegated mailbox name')
+                delegate.grantee_address = client.check_grantee(delegate.grantee_text, domain)
+                owner = mailbox_address(delegate.owner, domain)
+                if delegate.grantee_address == owner:
+                    raise InvalidInputError('a mailbox cannot be its own grantee', provider=client.name, obj=owner)
+                if delegate.state == 'present' and not delegate.permission:
+                    raise InvalidInputError('permission is required with state=present', provider=client.name,
+                                            obj=owner)
+            except HostedExchangeError as exc:
+                delegate.fail(exc)
+        self._claimed_twice()
+
+    def _claimed_twice(self):
+        """An address two rows claim (one's address as another's alias, one alias on two rows) fails both."""
+        claims = {}
+        for entry in self.entries:
+            if entry.error is not None:
+                continue
+            own = mailbox_address(entry.name, self.domain)
+            primary = entry.desired.get('primary_address')
+            for address in set([own] + ([primary] if primary else []) + (entry.aliases or [])):
+                claims.setdefault(address, []).append(entry)
+        for address, entries in sorted(claims.items()):
+            if len(entries) > 1:
+                for entry in entries:
+                    entry.fail(InvalidInputError('%s is claimed by more than one row (%s)' % (
+                        address, ', '.join(other.label for other in entries)), provider=self.client.name,
+                        obj=mailbox_address(entry.name, self.domain)))
+
+    # --- reads and the plan --------------------------------------------------------------------
+
+    def plan(self):
+        client = self.client
+        self.listing = dict((record['name'].lower(), record) for record in client.domain_listing(self.domain))
+        for entry in self.entries:
+            self._planned(entry, self._plan_entry)
+        self._claims_held_elsewhere()
+        self._plan_delegates()
+        self._plan_unlisted()
+        self.steps = [step for entry in self.entries if entry.error is None for step in entry.steps]
+        for state in self.owners.values():
+            self.steps.extend(state['steps'])
+        self.steps.extend(self.unlisted_steps)
+        for step in self.steps:
+            # What a step that serves no row is called where rows are named (an unlisted mailbox, a pruned grant).
+            step.label = step.rows[0] if step.rows else step.mailbox if step.kind in ('disable', 'remove') else \
+                'revoke of %s on %s' % (step.data['address'], step.mailbox)
+
+    def _planned(self, row, planner):
+        try:
+            planner(row)
+        except SYSTEMIC_ERRORS:
+            raise
+        except HostedExchangeError as exc:
+            row.fail(exc)
+
+    def _plan_entry(self, entry):
         if entry.error is not None:
             return
         client, domain = self.client, self.domain
         address = mailbox_address(entry.name, domain)
-        try:
-            listed = self.listing.get(entry.key)
-            if listed is not None:
-                if entry.need <= client.listing_fields and client.listing_is_exchange_only:
-                    entry.before = listed
-                else:
-                    entry.before = client.get_mailbox(domain, listed['name'], need=entry.need)
-                    if entry.before is None:
-                        raise InvalidInputError('the provider lists this name, but not as a hosted Exchange mailbox; '
-                                                'it is left untouched', provider=client.name, obj=address)
-            elif client.listing_may_miss_names:
-                # The listing names a mailbox by its primary address; it may hold this name as another one.
-                entry.before = client.get_mailbox(domain, entry.name, need=entry.need)
-            entry.exists = entry.before is not None
-            if entry.exists:
-                self.matched.add(identity(entry.before))
-                self._plan_update(entry, address)
+        listed = self.listing.get(entry.key)
+        if listed is not None:
+            if entry.need <= client.listing_fields and client.listing_is_exchange_only:
+                entry.before = listed
             else:
-                self._plan_create(entry, address)
-        except SYSTEMIC_ERRORS:
-            raise
-        except HostedExchangeError as exc:
-            entry.error = exc
-
-    def _plan_update(self, entry, address):
-        client, before = self.client, entry.before
-        entry.changes = changed_fields(before, entry.desired)
-        immutable = sorted(set(entry.changes) & client.update_immutable)
-        if immutable:
-            raise NotSupportedError('cannot change %s of an existing mailbox' % ', '.join(immutable),
-                                    provider=client.name, obj=address)
+                entry.before = client.get_mailbox(domain, listed['name'], need=entry.need)
+                if entry.before is None:
+                    raise InvalidInputError('the provider lists this name, but not as a hosted Exchange mailbox; '
+                                            'it is left untouched', provider=client.name, obj=address)
+        elif client.listing_may_miss_names:
+            # The listing names a mailbox by its primary address; it may hold this name as another one.
+            entry.before = client.get_mailbox(domain, entry.name, need=entry.need)
+        name = entry.before['name'] if entry.before is not None else entry.name
+        if entry.before is not None:
+            self.matched.add(identity(entry.before))
+        rows = [entry.label]
+        entry.planned = plan_mailbox(client, domain, name, entry.before, entry.desired, 'present',
+                                     create_options_of(entry.spec), self.password if entry.before is None else None,
+                                     rows=rows)
+        entry.steps = list(entry.planned.steps)
+        first = entry.steps[0] if entry.steps else None
+        create = first if first is not None and first.kind == 'create' else None
+        if create is not None:
+            entry.claims.append((address, create))
+        primary = entry.desired.get('primary_address')
+        if primary and first is not None and (create is not None or 'primary_address' in first.data['changes']):
+            entry.claims.append((primary, first))
         if entry.aliases is not None:
-            entry.to_add, entry.to_remove, notes = alias_plan(
-                client, self.domain, entry.name, dict(before, aliases=before.get('aliases') or []), entry.aliases,
-                'present', self.params['exclusive_aliases'])
+            record = entry.before or {'primary_address': entry.desired.get('primary_address') or address,
+                                      'aliases': []}
+            alias_steps, _after, notes = alias_plan(client, domain, name, dict(record, aliases=record.get('aliases') or []),
+                                                    entry.aliases, 'present', self.params['exclusive_aliases'], rows)
             self.warnings.extend(notes)
-        if entry.activesync is not None and not compare('activesync', before.get('activesync'), entry.activesync):
-            entry.activesync_change = entry.activesync
-
-    def _plan_create(self, entry, address):
-        client = self.client
-        entry.to_create = True
-        fields = dict(entry.desired, **entry.create_options)
-        if self.password:
-            fields['password'] = self.password
-        missing = [option for option in client.create_requires if fields.get(option) in (None, '')]
-        if missing:
-            raise InvalidInputError('creating it needs %s' % ', '.join(missing), provider=client.name, obj=address)
-        if self.password:
-            client.check_password(self.password, entry.name, self.domain, entry.desired.get('display_name'))
-        primary = entry.desired.get('primary_address') or address
-        entry.to_add = [alias for alias in entry.aliases or [] if alias != primary]
-        for alias in entry.to_add:
-            client.check_alias_domain(self.domain, alias)
-        if entry.activesync:
-            entry.activesync_change = True
-
-    def read_delegates(self, delegates, entries):
-        """Each delegated mailbox's permission list, once; then what each delegate changes."""
-        created = set(entry.key for entry in entries if entry.error is None and not entry.exists)
-        mode = self.params['delegates_mode']
-        exact = mode in ('exact', 'exclusive')
-        for delegate in delegates:
-            if delegate.error is not None:
-                continue
-            owner = delegate.owner.lower()
-            try:
-                state = self._owner_state(owner, created, delegate)
-                state['delegates'].append(delegate)
-                grantee_name, grantee_domain = split_address(delegate.grantee_address)
-                to_create = grantee_domain == self.domain and grantee_name in created
-                if to_create:
-                    # Created by this run: it holds no grant yet, and it will exist when the grant is sent.
-                    grantee, current = None, None
+            adds = [step for step in alias_steps if step.kind == 'alias_add']
+            if create is not None and 'aliases' in client.create_sets and adds:
+                # The create itself carries them: one write instead of several.
+                self._carry(create, 'aliases', [step.data['address'] for step in adds])
+                entry.claims.extend((step.data['address'], create) for step in adds)
+                alias_steps = [step for step in alias_steps if step not in adds]
+            else:
+                for step in adds:
+                    step.needs.extend([create] if create is not None else [])
+                    entry.claims.append((step.data['address'], step))
+            entry.steps.extend(alias_steps)
+        if entry.activesync is not None:
+            current = bool((entry.before or {}).get('activesync'))
+            if not compare('activesync', current, entry.activesync):
+                if create is not None and 'activesync' in client.create_sets:
+                    self._carry(create, 'activesync', True)
                 else:
-                    grantee, current = self._find_grant(state, delegate)
-                    if grantee is None and delegate.state == 'present':
-                        raise self.client.grantee_missing(delegate.grantee_address,
-                                                          mailbox_address(delegate.owner, self.domain))
-                wanted = wanted_permission(current, delegate.permission, delegate.state, exact)
-                key = grantee['key'] if grantee else ('new', delegate.grantee_address)
-                state['listed'].add(key)
-                if wanted != current:
-                    state['changes'].append({'grantee': grantee, 'address': grantee['address'] if grantee
-                                             else delegate.grantee_address, 'grantee_name': grantee_name,
-                                             'to_create': to_create, 'before': current, 'after': wanted,
-                                             'delegate': delegate})
-            except SYSTEMIC_ERRORS:
-                raise
-            except HostedExchangeError as exc:
-                delegate.error = exc
-        if mode == 'exclusive':
-            for owner, state in self.owners.items():
-                if any(delegate.error is not None for delegate in state['delegates']):
-                    # Whom a failed delegate meant is unknown: revoking "everyone else" could hit them.
-                    self.warnings.append('delegates_mode=exclusive: nothing revoked on %s, as a delegate of it failed'
-                                         % mailbox_address(state['name'], self.domain))
+                    step = activesync_step(name, entry.activesync, rows)
+                    step.needs.extend([create] if create is not None else [])
+                    entry.steps.append(step)
+
+    @staticmethod
+    def _carry(create, field, value):
+        create.data['fields'][field] = value
+        create.shown[field] = value
+
+    def _claims_held_elsewhere(self):
+        """An address a row claims that another mailbox holds: a move when the plan releases it there (the release
+        goes first), else the row fails - in check mode too, since the listing and the reads already say so."""
+        holders = {}
+        for key, record in self.listing.items():
+            for address in (record.get('address'), record.get('primary_address')):
+                if address:
+                    holders[address.lower()] = key
+        releases = {}
+        for entry in self.entries:
+            if entry.error is not None or entry.before is None:
+                continue
+            for address in [entry.before.get('primary_address')] + list(entry.before.get('aliases') or []):
+                if address:
+                    holders[address.lower()] = str(entry.before['name']).lower()
+            for step in entry.steps:
+                if step.kind == 'alias_remove':
+                    releases[step.data['address']] = (entry, step)
+        for entry in self.entries:
+            if entry.error is not None:
+                continue
+            own = str((entry.before or {}).get('name') or entry.name).lower()
+            for address, claim in entry.claims:
+                holder = holders.get(address)
+                if holder is None or holder == own:
                     continue
-                for entry in state['permissions']:
-                    if entry['key'] not in state['listed']:
-                        state['changes'].append({'grantee': {'key': entry['key'], 'address': entry['grantee']},
-                                                 'address': entry['grantee'], 'to_create': False,
-                                                 'before': entry['permission'], 'after': None, 'delegate': None})
+                released = releases.get(address)
+                if released is not None and released[0] is not entry:
+                    release = released[1]
+                    release.release = True
+                    release.prune = None  # a move, not a loss: not counted against prune_limit
+                    claim.needs.append(release)
+                    continue
+                entry.fail(InvalidInputError('%s is held by mailbox %s, and this list does not release it there'
+                                             % (address, holder), provider=self.client.name,
+                                             obj=mailbox_address(entry.name, self.domain)))
+
+    # delegates
+
+    def _plan_delegates(self):
+        """Each delegated mailbox's grants (read once), then per grantee one write that makes them what the rows ask:
+        rows naming one grant merge into one (the union of their permissions)."""
+        creating = dict((entry.key, entry) for entry in self.entries if entry.error is None and entry.to_create)
+        failed = set(entry.key for entry in self.entries if entry.error is not None)
+        for delegate in self.delegates:
+            self._planned(delegate, lambda row: self._read_delegate(row, creating, failed))
+        mode = self.params['delegates_mode']
+        for owner, state in sorted(self.owners.items()):
+            self._plan_owner(state, mode)
+
+    def _read_delegate(self, delegate, creating, failed):
+        if delegate.error is not None:
+            return
+        owner = delegate.owner.lower()
+        if owner in failed and owner not in self.listing:
+            raise InvalidInputError('not planned: the row of mailbox %s failed' % delegate.owner,
+                                    provider=self.client.name, obj=mailbox_address(delegate.owner, self.domain))
+        state = self._owner_state(owner, creating, delegate)
+        grantee_name, grantee_domain = split_address(delegate.grantee_address)
+        new = creating.get(grantee_name) if grantee_domain == self.domain else None
+        if new is not None:
+            # Created by this run: it holds no grant yet, and exists when the grant is sent.
+            grantee, current, needs = None, None, [new.steps[0]]
+        elif grantee_domain == self.domain and grantee_name in failed and grantee_name not in self.listing:
+            raise InvalidInputError('not planned: the row of grantee %s failed' % grantee_name,
+                                    provider=self.client.name, obj=mailbox_address(delegate.owner, self.domain))
+        else:
+            grantee, current = self._find_grant(state, delegate)
+            needs = []
+            if grantee is None and delegate.state == 'present':
+                raise self.client.grantee_missing(delegate.grantee_address,
+                                                  mailbox_address(delegate.owner, self.domain))
+        key = grantee['key'] if grantee else ('new', delegate.grantee_address)
+        slot = state['grantees'].setdefault(key, {'grantee': grantee, 'current': current, 'needs': needs,
+                                                  'address': grantee['address'] if grantee
+                                                  else delegate.grantee_address, 'rows': []})
+        slot['rows'].append(delegate)
 
     def _find_grant(self, state, delegate):
-        """find_grant, where a grantee in a domain the account does not have fails this delegate alone."""
+        """find_grant, where a grantee in a domain the account does not have fails this row alone."""
         try:
             return find_grant(self.client, self.domain, state['permissions'], delegate.grantee_address)
         except UnknownScopeError as exc:
             raise InvalidInputError('grantee %s: %s' % (delegate.grantee_address, exc.message),
                                     provider=self.client.name, obj=mailbox_address(delegate.owner, self.domain))
 
-    def _owner_state(self, owner, created, delegate):
+    def _owner_state(self, owner, creating, delegate):
         if owner not in self.owners:
             missing = NotFoundError('mailbox %s does not exist and is not in the list' % owner,
                                     provider=self.client.name, obj=mailbox_address(owner, self.domain))
-            if owner in created:
-                permissions = []
+            needs = []
+            if owner in creating:
+                permissions, needs = [], [creating[owner].steps[0]]
             elif owner in self.listing:
                 permissions = self.client.get_permissions(self.domain, self.listing[owner]['name'])
             elif delegate.state == 'absent':
@@ -361,15 +450,60 @@ class Plan(object):
                 # Like the other modules: in check mode, an earlier task of the same run may create it.
                 assume_created_in_check_mode(self.check_mode, missing, self.warnings)
                 permissions = []
-            self.owners[owner] = {'permissions': permissions, 'changes': [], 'listed': set(), 'delegates': [],
+            self.owners[owner] = {'permissions': permissions, 'grantees': {}, 'steps': [], 'needs': needs,
                                   'name': self.listing[owner]['name'] if owner in self.listing else owner}
         return self.owners[owner]
 
-    def read_unlisted(self, entries, delegates, action):
+    def _plan_owner(self, state, mode):
+        """The grants of one mailbox as a list of (grantee, right) items, reconciled as the rows and the mode ask."""
+        current = [(entry['key'], right) for entry in state['permissions']
+                   for right in sorted(RIGHTS.get(entry['permission'], ()))]
+        grantees = state['grantees']
+        for entry in state['permissions']:
+            grantees.setdefault(entry['key'], {'grantee': {'key': entry['key'], 'address': entry['grantee']},
+                                               'current': entry['permission'], 'needs': [],
+                                               'address': entry['grantee'], 'rows': []})
+        add, remove = [], []
+        for key, slot in sorted(grantees.items(), key=lambda item: item[1]['address']):
+            for delegate in slot['rows']:
+                if delegate.error is not None:
+                    continue
+                rights = sorted(RIGHTS[delegate.permission or 'both'])
+                (add if delegate.state == 'present' else remove).extend((key, right) for right in rights)
+        # Rows that grant and revoke one right of one grantee: which is meant is unknown, so they fail.
+        clashing = set(key for key, right in add if (key, right) in remove)
+        for key in clashing:
+            for delegate in grantees[key]['rows']:
+                delegate.fail(InvalidInputError('rows disagree on what %s may do on %s (one grants what another revokes)'
+                                                % (grantees[key]['address'], state['name']), provider=self.client.name,
+                                                obj=mailbox_address(state['name'], self.domain)))
+        add = [item for item in add if item[0] not in clashing]
+        remove = [item for item in remove if item[0] not in clashing]
+        named = set(key for key, slot in grantees.items() if any(row.error is None for row in slot['rows']))
+        listed = set(key for key, _right in add)
+        # exact: the listed grantees hold exactly what their rows say; exclusive: and nobody else holds anything.
+        change = reconcile_list(current, add=add, remove=remove, exact=add if mode != 'add' else None,
+                                within=None if mode == 'exclusive' else (lambda item: item[0] in listed))
+        after = change.after(current)
+        for key, slot in sorted(grantees.items(), key=lambda item: item[1]['address']):
+            rows = [delegate for delegate in slot['rows'] if delegate.error is None]
+            wanted = from_rights(frozenset(right for item_key, right in after if item_key == key))
+            before = slot['current']
+            prune = 'grants' if key not in named and wanted != before else None
+            step = grant_step(self.domain, state['name'], slot['grantee'], slot['address'], before, wanted,
+                              [delegate.label for delegate in rows], slot['needs'] + state['needs'], prune)
+            if step is not None:
+                slot['step'] = step
+                state['steps'].append(step)
+
+    # unlisted
+
+    def _plan_unlisted(self):
+        action = self.params['unlisted']
         if action == 'ignore':
             return
-        known = set(entry.key for entry in entries)
-        for delegate in delegates:
+        known = set(entry.key for entry in self.entries)
+        for delegate in self.delegates:
             known.add(str(delegate.owner).lower())
             if delegate.grantee_address:
                 grantee_name, grantee_domain = split_address(delegate.grantee_address)
@@ -387,216 +521,196 @@ class Plan(object):
                     continue  # listed, but not a hosted Exchange mailbox (or gone since)
                 record = found
             if action == 'disable':
-                changes = disable_plan(self.client, record, {}, mailbox_address(record['name'], self.domain))
-                if not changes:
+                # As exchange_mailbox state=disabled: the disable changes are mailbox changes, one update.
+                planned = plan_mailbox(self.client, self.domain, record['name'], record, {}, 'disabled')
+                if not planned.steps:
                     continue
-                self.unlisted_records[record['name']] = (record, changes)
+                step = planned.steps[0]
+                step.prune = 'mailboxes'
+                self.unlisted_steps.append(step)
+            elif action == 'remove':
+                self.unlisted_steps.append(Step('remove', record['name'], {'before': self.listing[key]},
+                                                takes_away=True, prune='mailboxes'))
             self.unlisted.append(record['name'])
 
-    # writes
+    # --- guards --------------------------------------------------------------------------------------
 
-    def apply(self, entries, delegates):
-        for entry in entries:
-            if entry.error is not None or not entry.changed:
-                continue
-            if self.stopped is not None:
-                self.not_attempted.append(entry.name)
-                continue
-            try:
-                self._apply_entry(entry)
-            except SYSTEMIC_ERRORS as exc:
-                entry.error = PartlyDone(entry.done, exc)
-                self.stopped = exc
-            except HostedExchangeError as exc:
-                entry.error = PartlyDone(entry.done, exc)
-        failed_creates = set(entry.key for entry in entries if entry.error is not None and entry.to_create
-                             and 'created' not in entry.done)
-        for owner, state in sorted(self.owners.items()):
-            for change in state['changes']:
-                delegate = change['delegate']
-                if self.stopped is not None:
-                    self.not_attempted.append(delegate.label if delegate else 'revoke of %s on %s'
-                                              % (change['address'], owner))
-                    continue
-                try:
-                    self._apply_delegate(owner, state, change, failed_creates)
-                except SYSTEMIC_ERRORS as exc:
-                    self._delegate_failed(change, exc)
-                    self.stopped = exc
-                except HostedExchangeError as exc:
-                    self._delegate_failed(change, exc)
-        self._apply_unlisted()
-
-    def _apply_entry(self, entry):
-        client, domain, name = self.client, self.domain, entry.before['name'] if entry.exists else entry.name
-        to_add, activesync = entry.to_add, entry.activesync_change
-        if not entry.exists:
-            fields = dict(entry.desired, **entry.create_options)
-            # Where the create itself can carry aliases and ActiveSync, it does: one write instead of several.
-            if 'aliases' in client.create_sets and to_add:
-                fields['aliases'], to_add = list(to_add), []
-            if 'activesync' in client.create_sets and activesync:
-                fields['activesync'], activesync = True, None
-            client.create_mailbox(domain, name, fields, self.password)
-            entry.done.append('created')
-        elif entry.changes:
-            client.update_mailbox(domain, name, entry.changes, None, entry.before)
-            entry.done.append('updated %s' % ', '.join(sorted(entry.changes)))
-        for alias in to_add:
-            client.add_alias(domain, name, alias)
-            entry.done.append('added %s' % alias)
-        for alias in entry.to_remove:
-            client.remove_alias(domain, name, alias)
-            entry.done.append('removed %s' % alias)
-        if activesync is not None:
-            client.set_activesync(domain, name, activesync)
-
-    def _apply_delegate(self, owner, state, change, failed_creates):
-        if change['to_create'] and change['grantee_name'] in failed_creates:
-            raise InvalidInputError('not granted: the grantee could not be created', provider=self.client.name)
-        if owner in failed_creates:
-            raise InvalidInputError('not granted: the mailbox could not be created', provider=self.client.name)
-        grantee = change['grantee']
-        if grantee is None:
-            grantee = self.client.resolve_grantee(self.domain, change['address'])
-            if grantee is None:
-                raise self.client.grantee_missing(change['address'], mailbox_address(state['name'], self.domain))
-        if change['after'] is None:
-            self.client.revoke_permission(self.domain, state['name'], grantee, change['before'])
-        else:
-            self.client.set_permission(self.domain, state['name'], grantee, change['after'], change['before'])
-
-    @staticmethod
-    def _delegate_failed(change, exc):
-        if change['delegate'] is not None:
-            change['delegate'].error = exc
-        change['error'] = exc
-
-    def _apply_unlisted(self):
-        action = self.params['unlisted']
-        if action not in ('disable', 'remove'):
+    def guard(self):
+        """Hold back everything the plan takes away while any row is at fault, or when it prunes more than allowed."""
+        at_fault = [row.label for row in self.rows if row.error is not None]
+        if at_fault:
+            held = hold(self.steps, 'rows at fault')
+            if held:
+                self.held_because = ('%d row%s at fault (%s), so nothing is taken away: a row that failed may name what '
+                                     'would be' % (len(at_fault), '' if len(at_fault) == 1 else 's',
+                                                   ', '.join(at_fault[:10]) + (' ...' if len(at_fault) > 10 else '')))
             return
-        for name in self.unlisted:
-            if self.stopped is not None:
-                self.not_attempted.append(name)
-                continue
-            try:
-                if action == 'remove':
-                    self.client.delete_mailbox(self.domain, name, self.listing.get(name.lower(), {}))
-                else:
-                    # As exchange_mailbox state=disabled: disable_changes are mailbox changes, one update.
-                    record, changes = self.unlisted_records[name]
-                    self.client.update_mailbox(self.domain, name, changes, None, record)
-                self.unlisted_done.append(name)
-            except SYSTEMIC_ERRORS as exc:
-                self.unlisted_errors[name] = exc
-                self.stopped = exc
-            except HostedExchangeError as exc:
-                self.unlisted_errors[name] = exc
+        over = []
+        limit = self.params['prune_limit']
+        for kind, base in self._prune_bases().items():
+            pruned = [step for step in self.steps if step.prune == kind]
+            most = allowed(limit, base)
+            if len(pruned) > most:
+                over.append('%d %s (%s), more than prune_limit=%s allows of %s (%d)' % (
+                    len(pruned), kind, ', '.join(sorted(set(step.mailbox for step in pruned)))[:200],
+                    limit, PRUNE_BASES[kind] % base, most))
+        if over:
+            hold(self.steps, 'prune_limit')
+            self.held_because = ('this run would take away %s; nothing is taken away. Check the list; if it is right, '
+                                 'raise prune_limit (a count such as 50, or a share such as 25%%)' % '; '.join(over))
 
-    # the result
+    def _prune_bases(self):
+        aliases = sum(len((entry.before or {}).get('aliases') or []) for entry in self.entries
+                      if entry.aliases is not None)
+        grants = sum(len(state['permissions']) for state in self.owners.values())
+        return {'mailboxes': len(self.listing), 'aliases': aliases, 'grants': grants}
 
-    def outcome(self, entries, delegates):
+    def stale_plan(self):
+        """With plan_digest: why this run's plan is not the approved one (nothing is written), or None."""
+        approved = self.params.get('plan_digest')
+        self.digest = digest([self.client.name, str(self.client.account or ''), self.domain], self.steps,
+                             [row.label for row in self.rows if row.error is not None])
+        if not approved or approved == self.digest:
+            return None
+        lines = [step.line() for step in ordered(self.steps)]
+        shown_lines = lines[:20] + (['... and %d more' % (len(lines) - 20)] if len(lines) > 20 else [])
+        return ('the plan is not the approved one (approved %s, now %s): it changed since it was reviewed, so nothing '
+                'was written. Run the check again and approve its plan. This run\'s plan: %s'
+                % (approved, self.digest, '; '.join(shown_lines) or 'nothing to do'))
+
+    # --- the result -----------------------------------------------------------------------------------
+
+    def outcome(self, stale=None):
         result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [],
                   'failed_entries': [], 'errors': {}, 'changes': {}, 'delegates': [], 'unlisted': list(self.unlisted),
-                  'not_attempted': list(self.not_attempted)}
+                  'unlisted_action': self.params['unlisted'], 'not_attempted': [], 'plan_digest': self.digest,
+                  'plan': [step.line() for step in ordered(self.steps)], 'held': []}
+        if stale is not None:
+            return Outcome(False, result, failure=stale)
+        ran = (lambda step: step.planned) if self.check_mode else (lambda step: step.done)
         diffs = []
-        for entry in entries:
-            if entry.error is not None:
-                result['failed_entries'].append(str(entry.name))
-                result['errors'][str(entry.name)] = str(entry.error)
-                if entry.done:
-                    # Part of it was done before a later step failed: say so where a person counts changes.
-                    result['created' if 'created' in entry.done else 'updated'].append(entry.name)
-                continue
-            if str(entry.name) in self.not_attempted:
-                continue
-            if not entry.changed:
-                result['unchanged'].append(entry.name)
-                continue
-            result['created' if not entry.exists else 'updated'].append(entry.name)
-            before, after = self._entry_diff(entry)
-            result['changes'][entry.name] = {'before': before, 'after': after}
-            diffs.append(self._diff('mailbox', entry.name, before, after))
+        for entry in self.entries:
+            self._entry_outcome(entry, ran, result, diffs)
         for owner, state in sorted(self.owners.items()):
-            before, after = {}, {}
-            for change in state['changes']:
-                if change.get('error') is not None or (change['delegate'] and change['delegate'].error is not None):
-                    continue
-                before[change['address']] = change['before']
-                after[change['address']] = change['after']
-                result['delegates'].append({'mailbox': state['name'], 'grantee': change['address'],
-                                            'before': change['before'], 'after': change['after']})
-            if before:
-                result['changes'].setdefault(state['name'], {'before': {}, 'after': {}})
-                result['changes'][state['name']]['before']['delegates'] = before
-                result['changes'][state['name']]['after']['delegates'] = after
-                diffs.append(self._diff('permissions on', state['name'], {'delegates': before},
-                                        {'delegates': after}))
-        for delegate in delegates:
+            self._grants_outcome(state, ran, result, diffs)
+        for delegate in self.delegates:
+            if delegate.error is None:
+                failed = [step for state in self.owners.values() for step in state['steps']
+                          if delegate.label in step.rows and step.error is not None]
+                if failed:
+                    delegate.error = failed[0].error
             if delegate.error is not None:
                 result['failed_entries'].append(delegate.label)
                 result['errors'][delegate.label] = str(delegate.error)
-        self._unlisted_outcome(result, diffs)
+        self._unlisted_outcome(ran, result, diffs)
+        for step in self.steps:
+            if step.not_attempted:
+                result['not_attempted'].append(step.label)
+            if step.held is not None:
+                result['held'].append(step.line())
+            if step.error is not None and not step.rows and step.label not in result['errors']:
+                result['failed_entries'].append(step.label)
+                result['errors'][step.label] = str(step.error)
+        result['not_attempted'] = _unique(result['not_attempted'])
         changed = bool(result['created'] or result['updated'] or result['delegates'] or result.get('disabled')
                        or result.get('removed'))
         outcome = Outcome(changed, result, warnings=self.warnings, failure=self._failure(result))
         outcome.diff = diffs
         return outcome
 
-    def _entry_diff(self, entry):
-        managed = sorted(entry.desired)
-        if not entry.exists:
-            before = {'state': 'absent'}
-            after = dict(entry.desired, state='present')
-            if self.password:
-                after['password'] = PASSWORD_AFTER
-        else:
-            predicted = dict(entry.before)
-            for field, value in entry.changes.items():
-                predicted[field] = normalize(MAILBOX_FIELDS[field], value)
-            before = dict(pick(entry.before, managed), state='present')
-            after = dict(pick(predicted, managed), state='present')
+    def _entry_outcome(self, entry, ran, result, diffs):
+        if entry.error is None:
+            failed = [step for step in entry.steps if step.error is not None]
+            if failed:
+                done = [step.line() for step in entry.steps if step.done]
+                entry.error = HostedExchangeError(('%s, then: ' % '; '.join(done) if done else '') + str(failed[0].error))
+        done = [step for step in entry.steps if ran(step)]
+        if entry.error is not None:
+            result['failed_entries'].append(entry.label)
+            result['errors'][entry.label] = str(entry.error)
+            if done and not self.check_mode:
+                # Part of it was done before a later step failed: say so where a person counts changes.
+                result['created' if entry.to_create and done[0].kind == 'create' else 'updated'].append(entry.name)
+            return
+        if any(step.not_attempted for step in entry.steps) and not done:
+            return
+        if not done:
+            result['unchanged'].append(entry.name)  # nothing to do, or only what is held back
+            return
+        result['created' if done[0].kind == 'create' else 'updated'].append(entry.name)
+        before, after = self._entry_diff(entry, done)
+        result['changes'][entry.name] = {'before': before, 'after': after}
+        diffs.append(self._diff('mailbox', entry.name, before, after))
+
+    def _entry_diff(self, entry, done):
+        before, after = dict(entry.planned.before), dict(entry.planned.after)
         if entry.aliases is not None:
             current = sorted((entry.before or {}).get('aliases') or [])
-            before['aliases'] = current if entry.exists else []
-            after['aliases'] = sorted(set(before['aliases']) - set(entry.to_remove) | set(entry.to_add))
+            added = [step.data['address'] for step in done if step.kind == 'alias_add']
+            added += (done[0].data['fields'].get('aliases') or []) if done[0].kind == 'create' else []
+            removed = [step.data['address'] for step in done if step.kind == 'alias_remove']
+            before['aliases'] = current
+            after['aliases'] = sorted(set(current) - set(removed) | set(added))
         if entry.activesync is not None:
             before['activesync'] = bool((entry.before or {}).get('activesync'))
-            after['activesync'] = bool(entry.activesync)
+            switched = any(step.kind == 'activesync' or (step.kind == 'create' and 'activesync' in step.data['fields'])
+                           for step in done)
+            after['activesync'] = bool(entry.activesync) if switched else before['activesync']
         return before, after
+
+    def _grants_outcome(self, state, ran, result, diffs):
+        before, after = {}, {}
+        for step in state['steps']:
+            if not ran(step) or step.error is not None:
+                continue
+            address = step.data['address']
+            before[address], after[address] = step.data['before'], step.data['after']
+            result['delegates'].append({'mailbox': state['name'], 'grantee': address,
+                                        'before': step.data['before'], 'after': step.data['after']})
+        if before:
+            change = result['changes'].setdefault(state['name'], {'before': {}, 'after': {}})
+            change['before']['delegates'], change['after']['delegates'] = before, after
+            diffs.append(self._diff('permissions on', state['name'], {'delegates': before}, {'delegates': after}))
+
+    def _unlisted_outcome(self, ran, result, diffs):
+        action = self.params['unlisted']
+        if action not in ('disable', 'remove'):
+            return
+        key = 'disabled' if action == 'disable' else 'removed'
+        result[key] = []
+        for step in self.unlisted_steps:
+            if not ran(step):
+                continue
+            result[key].append(step.mailbox)
+            if action == 'disable':
+                before = dict(pick(step.data['before'], sorted(step.data['changes'])), state='present')
+                after = dict(step.data['changes'], state='disabled')
+            else:
+                before, after = {'state': 'present'}, {'state': 'absent'}
+            result['changes'][step.mailbox] = {'before': before, 'after': after}
+            diffs.append(self._diff('mailbox', step.mailbox, before, after))
 
     def _diff(self, what, name, before, after):
         header = '%s %s (%s)' % (what, mailbox_address(name, self.domain), self.client.name)
         return {'before': before, 'after': after, 'before_header': header, 'after_header': header}
 
-    def _unlisted_outcome(self, result, diffs):
-        action = self.params['unlisted']
-        result['unlisted_action'] = action
-        if action not in ('disable', 'remove'):
-            return
-        key = 'disabled' if action == 'disable' else 'removed'
-        done = self.unlisted if self.check_mode else self.unlisted_done
-        result[key] = list(done)
-        for name in done:
-            if action == 'remove':
-                before, after = {'state': 'present'}, {'state': 'absent'}
-            else:
-                record, changes = self.unlisted_records[name]
-                before = dict(pick(record, sorted(changes)), state='present')
-                after = dict(changes, state='disabled')
-            result['changes'][name] = {'before': before, 'after': after}
-            diffs.append(self._diff('mailbox', name, before, after))
-        for name, exc in sorted(self.unlisted_errors.items()):
-            result['failed_entries'].append(name)
-            result['errors'][name] = str(exc)
-
     def _failure(self, result):
-        if not result['failed_entries'] and not self.stopped:
-            return None
-        lines = ['%s: %s' % (name, result['errors'].get(name, '')) for name in result['failed_entries']]
-        text = '%d of the roster\'s entries failed: %s' % (len(result['failed_entries']), '; '.join(lines))
+        parts = []
+        if result['failed_entries']:
+            lines = ['%s: %s' % (name, result['errors'].get(name, '')) for name in result['failed_entries']]
+            parts.append('%d of the roster\'s entries failed: %s' % (len(result['failed_entries']), '; '.join(lines)))
+        if self.held_because:
+            parts.append('held back: %s (%s)' % (self.held_because, '; '.join(result['held'][:20])
+                                                 + (' ...' if len(result['held']) > 20 else '')))
         if self.stopped is not None:
-            text += ' - stopped early, %d not attempted: %s' % (len(self.not_attempted),
-                                                                ', '.join(str(item) for item in self.not_attempted))
-        return text
+            parts.append('stopped early (%s), %d not attempted: %s' % (
+                self.stopped, len(result['not_attempted']), ', '.join(str(item) for item in result['not_attempted'])))
+        return ' - '.join(parts) or None
+
+
+def _unique(items):
+    seen = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen

@@ -30,6 +30,18 @@ description:
     naming each entry that failed and why, and still returns what was done.
   - Authentication failures, an unknown domain or account, and outlasted retries stop the task at once -
     no other entry could succeed.
+  - "Before anything is sent, the whole list is checked across rows: a name listed twice, and an address two rows
+    claim (one row's address as another's alias, one alias on two rows), fail the rows involved; so does an alias or
+    a new mailbox's address that another mailbox already holds (in the listing, or read for a row) unless this plan
+    releases it there. Check mode finds all of these as a real run does."
+  - "What the plan takes away - mailboxes disabled or removed by O(unlisted), aliases removed by O(exclusive_aliases),
+    permissions reduced or revoked by O(delegates) - is fail-safe. It is held back, and the task fails saying why,
+    when any row of O(mailboxes) or O(delegates) failed its checks or its planning (a row that failed may name what
+    would be taken away), or when the plan prunes more than O(prune_limit) allows. Additions of valid rows still
+    apply. Held steps are listed in RV(held)."
+  - "Steps run in a safe order: an address is released before it is given to someone else (an alias moves between
+    two people in one run), mailboxes are created before anything is set on them or granted to them, and whatever is
+    taken away comes last. Two rows naming one grant merge into one write (the union of their permissions)."
 author:
   - Mailops Engineering (@mailops)
 extends_documentation_fragment:
@@ -291,9 +303,35 @@ options:
     type: list
     elements: str
     default: []
+  prune_limit:
+    description:
+      - The most one run may prune - take away because the list no longer names it - as a count (V(25)) or as a
+        share (V(10%)), counted apart for mailboxes (disabled or removed by O(unlisted), out of the domain's
+        mailboxes), aliases (removed by O(exclusive_aliases), out of the aliases the listed mailboxes hold) and grants
+        (revoked by O(delegates_mode=exclusive), out of the grants on the delegated mailboxes). A share rounds up
+        (10% of 5 is 1).
+      - Above it nothing at all is taken away and the task fails, naming the counts and this option - as Microsoft
+        Entra Connect refuses an export that deletes more than its threshold. Check mode fails the same way.
+      - An alias moving from one listed mailbox to another is not a prune. V(0) allows no prune; V(100%) lifts the
+        limit.
+    type: str
+    default: 10%
+    version_added: 0.3.0
+  plan_digest:
+    description:
+      - The RV(plan_digest) of an approved check run. The task applies only when the plan it computes afresh has
+        the same digest; otherwise it fails before any write, showing its own plan, and nothing is changed - the
+        rule of Terraform's saved plans, for an AWX approval node between a check job and an apply job
+        (see the AWX guide).
+      - A digest covers every write of the plan (with the values it compares against) and the rows that failed;
+        any change at the provider or in the list since the check run makes it stale.
+    type: str
+    version_added: 0.3.0
 notes:
-  - Check mode sends no write and reports exactly the RV(created), RV(updated), RV(unlisted) and C(changed)
-    a real run would, with a diff per changed mailbox (only the fields the list manages; never a password).
+  - Check mode sends no write and reports exactly the RV(created), RV(updated), RV(unchanged), RV(unlisted),
+    RV(disabled), RV(removed), RV(delegates), RV(held), RV(failed_entries) and C(changed) a real run would, with a
+    diff per changed mailbox (only the fields the list manages; never a password). Only what the provider alone
+    decides (a display name its rules refuse, an address held by a mailbox nobody listed) shows first in a real run.
   - "Request floor, reads of a run that changes nothing (N listed mailboxes, D mailboxes named in
     O(delegates)) - rackspace - ceil(domain size / 250) listing pages + one read per mailbox whose entry sets
     more than C(display_name), C(size) and O(mailboxes[].activesync) + the permission pages of the D mailboxes
@@ -331,6 +369,21 @@ EXAMPLES = r"""
       - {mailbox: support, grantee: alex.smith, permission: full_access}
       - {mailbox: support, grantee: sam.lee, permission: full_access}
   register: onboarding
+
+- name: Leavers nobody listed are disabled - at most 5 in one run
+  mailops.hosted_exchange.mailbox_roster:
+    domain: example.com
+    mailboxes: "{{ hr_export }}"
+    unlisted: disable
+    unlisted_keep: [admin, "svc-*"]
+    prune_limit: "5"
+
+- name: Apply exactly the plan an approver reviewed (its digest comes from the check job, through set_stats)
+  mailops.hosted_exchange.mailbox_roster:
+    domain: example.com
+    mailboxes: "{{ hr_export }}"
+    unlisted: remove
+    plan_digest: "{{ hosted_exchange_plans['example.com'].digest }}"
 
 - name: Weekly audit - who drifted, and which mailboxes nobody listed (run with --check --diff)
   mailops.hosted_exchange.mailbox_roster:
@@ -440,6 +493,29 @@ changes:
     sam.lee:
       before: {display_name: Sam Lee, state: present}
       after: {display_name: Samuel Lee, state: present}
+plan:
+  description:
+    - Every write of the plan, one line each, in the order a real run sends them - C(release), C(create), C(update),
+      C(alias_add), C(activesync), C(grant), C(change), C(alias_remove), C(revoke), C(disable), C(remove) - with
+      what it changes; held steps end in C([held]). A password shows only as C(<changed>).
+  returned: always
+  type: list
+  elements: str
+  sample: ['create alex.smith: display_name="Alex Smith", password="<changed>", size=2048',
+           'grant support: grantee="alex.smith@example.com", permission=[null,"full_access"]']
+plan_digest:
+  description: The digest of the plan (see O(plan_digest)), in check mode and in real runs alike.
+  returned: always
+  type: str
+  sample: sha256:3f2a...
+held:
+  description:
+    - The steps held back because a row was at fault or the plan pruned more than O(prune_limit) allows (the task
+      then fails and says which); empty otherwise. They were not sent.
+  returned: always
+  type: list
+  elements: str
+  sample: ['remove former.employee [held]']
 diff:
   description: One before/after per changed mailbox (and per delegated mailbox whose permissions change).
   returned: in diff mode
@@ -473,6 +549,8 @@ def main():
         delegates_mode=dict(type='str', default='add', choices=['add', 'exact', 'exclusive']),
         unlisted=dict(type='str', default='ignore', choices=list(UNLISTED_ACTIONS)),
         unlisted_keep=dict(type='list', elements='str', default=[]),
+        prune_limit=dict(type='str', default='10%'),
+        plan_digest=dict(type='str'),
     )
     run_module(run, argument_spec)
 

@@ -1,0 +1,392 @@
+"""The roster's planner on an in-memory provider: every step type, every guard, the order, the digest."""
+
+import pytest
+
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils import roster
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import InvalidInputError
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan import (
+    Step,
+    allowed,
+    apply_steps,
+    parse_limit,
+    reconcile_list,
+)
+
+from .fake_provider import DOMAIN, FakeProvider, refused_auth
+
+
+def params(mailboxes=(), **options):
+    base = dict(domain=DOMAIN, mailboxes=list(mailboxes), delegates=[], password=None, exclusive_aliases=False,
+                delegates_mode="add", unlisted="ignore", unlisted_keep=[], prune_limit="10%", plan_digest=None)
+    base.update(options)
+    return base
+
+
+def run(client, check_mode=False, mailboxes=(), **options):
+    return roster.run(client, params(mailboxes, **options), check_mode)
+
+
+def both(make_client, mailboxes=(), **options):
+    """(check outcome, real outcome, client) from two fresh clients of one state: the forecast and the run."""
+    checked_client = make_client()
+    checked = run(checked_client, True, mailboxes, **options)
+    assert checked_client.writes == []
+    client = make_client()
+    return checked, run(client, False, mailboxes, **options), client
+
+
+COUNTED = ("created", "updated", "unchanged", "failed_entries", "delegates", "unlisted", "changes", "held",
+           "plan_digest", "plan")
+
+
+def assert_forecast(checked, real):
+    for key in COUNTED:
+        assert checked.result[key] == real.result[key], key
+    assert checked.changed == real.changed
+    assert (checked.failure is None) == (real.failure is None)
+
+
+def staff(**extra):
+    boxes = [dict(name="ann", aliases=["sales@example.com"]), dict(name="bob"), dict(name="support", grants={}),
+             dict(name="old", display_name="Old Timer")]
+    return lambda: FakeProvider(boxes, **extra)
+
+
+# --- the list primitive ------------------------------------------------------------------------------
+
+
+def test_list_primitive_add_remove_exact_and_protected():
+    change = reconcile_list(["a", "b", "p"], add=["c"], remove=["b"], protected=["p"])
+    assert (change.to_add, change.to_remove, change.pruned, change.kept, change.refused) == (["c"], ["b"], [], [], [])
+    change = reconcile_list(["a", "b", "p"], exact=["a", "c"], protected=["p"])
+    assert (change.to_add, change.to_remove, change.pruned, change.kept) == (["c"], [], ["b"], ["p"])
+    assert change.after(["a", "b", "p"]) == ["a", "p", "c"]
+    # exact within a scope prunes only inside it
+    change = reconcile_list([("x", 1), ("y", 1)], exact=[("x", 2)], within=lambda item: item[0] == "x")
+    assert change.pruned == [("x", 1)] and change.to_add == [("x", 2)]
+    assert reconcile_list(["p"], remove=["p"], protected=["p"]).refused == ["p"]
+    with pytest.raises(InvalidInputError, match="both kept and taken away"):
+        reconcile_list([], add=["a"], remove=["a"])
+
+
+def test_prune_limit_is_a_count_or_a_share_rounded_up():
+    assert parse_limit("10%") == (10, True) and parse_limit(" 25 ") == (25, False)
+    assert allowed("10%", 10) == 1 and allowed("10%", 5) == 1 and allowed("10%", 10000) == 1000
+    assert allowed("0", 10) == 0 and allowed("3", 10000) == 3 and allowed("100%", 7) == 7
+    for bad in ("ten", "-1", "101%", "5.5", "", None):
+        with pytest.raises(InvalidInputError, match="prune_limit must be a count"):
+            parse_limit(bad)
+
+
+# --- every step type ----------------------------------------------------------------------------------
+
+
+def test_every_step_type_in_one_plan_in_the_safe_order():
+    make = staff()
+    mailboxes = [dict(name="ann", display_name="Ann", aliases=["ann.x@example.com"]),  # update, alias add, remove
+                 dict(name="bob", activesync=True),
+                 dict(name="cyd", display_name="Cyd", size=512, aliases=["sales@example.com"])]  # create; a move
+    delegates = [dict(mailbox="support", grantee="cyd", permission="both"),
+                 dict(mailbox="support", grantee="bob", permission="send_as")]
+    checked, real, client = both(make, mailboxes, delegates=delegates, exclusive_aliases=True,
+                                 unlisted="remove", prune_limit="100%")
+    assert_forecast(checked, real)
+    assert real.failure is None, real.failure
+    assert client.writes == [
+        ("alias_remove", "ann", "sales@example.com"),  # the release: before the claim that needs it
+        ("create", "cyd", {"display_name": "Cyd", "size": 512}),
+        ("alias_add", "ann", "ann.x@example.com"),
+        ("alias_add", "cyd", "sales@example.com"),
+        ("activesync", "bob", True),
+        ("grant", "support", "bob@example.com", "send_as"),
+        ("grant", "support", "cyd@example.com", "both"),  # after cyd exists
+        ("remove", "old"),  # pruning last
+    ]
+    assert real.result["created"] == ["cyd"] and real.result["updated"] == ["ann", "bob"]
+    assert real.result["removed"] == ["old"]
+    assert client.holder("sales@example.com") == "cyd"
+    assert real.result["plan"][0] == 'release ann: address="sales@example.com"'
+
+
+def test_update_change_revoke_and_disable_steps():
+    make = lambda: FakeProvider([dict(name="ann", department="Sales"), dict(name="bob"), dict(name="gone"),  # noqa
+                                 dict(name="support", grants={"ann@example.com": "both", "bob@example.com": "send_as"})])
+    mailboxes = [dict(name="ann", department="Finance"), dict(name="bob"), dict(name="support")]
+    delegates = [dict(mailbox="support", grantee="ann", permission="full_access"),
+                 dict(mailbox="support", grantee="bob", state="absent")]
+    checked, real, client = both(make, mailboxes, delegates=delegates, delegates_mode="exact", unlisted="disable",
+                                 prune_limit="1")
+    assert_forecast(checked, real)
+    assert client.writes == [("update", "ann", {"department": "Finance"}),
+                             ("change", "support", "ann@example.com", "full_access"),
+                             ("revoke", "support", "bob@example.com"),
+                             ("update", "gone", {"enabled": False})]
+    assert real.result["disabled"] == ["gone"]
+    assert real.result["delegates"] == [
+        {"mailbox": "support", "grantee": "ann@example.com", "before": "both", "after": "full_access"},
+        {"mailbox": "support", "grantee": "bob@example.com", "before": "send_as", "after": None}]
+
+
+# --- fail-safe pruning -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad_rows", [[" alice "], ["", "Bob Smith", " ann "], ["ann "]])
+def test_rows_at_fault_hold_every_prune_and_say_why(bad_rows):
+    make = staff()
+    mailboxes = [dict(name=name, display_name="X") for name in bad_rows] + [dict(name="bob")]
+    checked, real, client = both(make, mailboxes, unlisted="remove", prune_limit="100%")
+    assert_forecast(checked, real)
+    assert client.writes == [] and sorted(client.boxes) == ["ann", "bob", "old", "support"]
+    assert real.result["removed"] == [] and real.result["held"]
+    assert "row" in real.failure and "at fault" in real.failure and "nothing is taken away" in real.failure
+    for name in bad_rows:
+        assert str(name) in real.result["failed_entries"]
+
+
+def test_a_list_of_only_invalid_rows_removes_nothing():
+    make = staff()
+    checked, real, client = both(make, [dict(name=" alice "), dict(name=""), dict(name="Bob Smith")],
+                                 unlisted="remove", prune_limit="100%")
+    assert client.writes == [] and len(client.boxes) == 4
+    assert real.result["removed"] == [] and len(real.result["held"]) == 4
+
+
+def test_malformed_delegate_rows_hold_exclusive_revokes():
+    grants = {"ann@example.com": "both", "bob@example.com": "full_access"}
+    make = lambda: FakeProvider([dict(name="ann"), dict(name="bob"), dict(name="support", grants=grants)])  # noqa
+    delegates = [dict(mailbox="support", grantee="ann", permission="both"),
+                 dict(mailbox="support", grantee="bob"),  # no permission
+                 dict(mailbox="support", grantee="Bob Builder", permission="full_access")]  # a display name
+    checked, real, client = both(make, delegates=delegates, delegates_mode="exclusive", prune_limit="100%")
+    assert_forecast(checked, real)
+    assert client.writes == [] and client.boxes["support"]["grants"] == grants
+    assert real.result["failed_entries"] == ["delegate bob on support", "delegate Bob Builder on support"]
+    assert "permission is required" in real.result["errors"]["delegate bob on support"]
+    assert "invalid grantee name" in real.result["errors"]["delegate Bob Builder on support"]
+
+
+def test_exclusive_aliases_are_held_when_another_row_fails_but_additions_of_valid_rows_apply():
+    make = staff()
+    mailboxes = [dict(name="ann", aliases=["ann2@example.com"]), dict(name="bad name")]
+    checked, real, client = both(make, mailboxes, exclusive_aliases=True, prune_limit="100%")
+    assert_forecast(checked, real)
+    assert client.writes == [("alias_add", "ann", "ann2@example.com")]
+    assert sorted(client.boxes["ann"]["aliases"]) == ["ann2@example.com", "sales@example.com"]
+    assert real.result["held"] == ['alias_remove ann: address="sales@example.com" [held]']
+    assert real.result["updated"] == ["ann"] and real.failure
+
+
+# --- the limit -----------------------------------------------------------------------------------------
+
+
+def test_prune_limit_holds_everything_taken_away_and_names_count_and_option():
+    make = lambda: FakeProvider([dict(name="user%02d" % n) for n in range(10)])  # noqa
+    checked, real, client = both(make, [dict(name="user00")], unlisted="remove")
+    assert_forecast(checked, real)
+    assert client.writes == [] and len(client.boxes) == 10
+    assert "this run would take away 9 mailboxes" in real.failure
+    assert "prune_limit=10% allows of the domain's 10 mailboxes (1)" in real.failure
+    assert "raise prune_limit" in real.failure
+    # raised as the message says: the same run prunes
+    client = make()
+    done = run(client, mailboxes=[dict(name="user00")], unlisted="remove", prune_limit="9")
+    assert done.failure is None and sorted(client.boxes) == ["user00"] and len(done.result["removed"]) == 9
+
+
+def test_limit_counts_alias_and_grant_prunes_but_not_moves():
+    make = lambda: FakeProvider([dict(name="ann", aliases=["a1@example.com", "a2@example.com"]),  # noqa
+                                 dict(name="bob")])
+    # a move of a1 from ann to bob is no loss: allowed with prune_limit 0
+    checked, real, client = both(make, [dict(name="ann", aliases=["a2@example.com"]),
+                                        dict(name="bob", aliases=["a1@example.com"])],
+                                 exclusive_aliases=True, prune_limit="0")
+    assert_forecast(checked, real)
+    assert real.failure is None and client.holder("a1@example.com") == "bob"
+    # dropping both of ann's aliases is two prunes of two: over a limit of 1
+    checked, real, client = both(make, [dict(name="ann", aliases=[]), dict(name="bob")],
+                                 exclusive_aliases=True, prune_limit="1")
+    assert "2 aliases (ann)" in real.failure and client.writes == []
+
+
+# --- cross-row checks ---------------------------------------------------------------------------------
+
+
+def test_an_address_claimed_twice_fails_both_rows_in_both_modes():
+    make = staff()
+    mailboxes = [dict(name="cyd", display_name="Cyd", aliases=["help@example.com"]),
+                 dict(name="dee", display_name="Dee", aliases=["help@example.com"]),
+                 dict(name="eve", display_name="Eve", aliases=["fay@example.com"]),  # a later hire's address
+                 dict(name="fay", display_name="Fay"),
+                 dict(name="gus", display_name="Gus")]
+    checked, real, client = both(make, mailboxes)
+    assert_forecast(checked, real)
+    assert real.result["failed_entries"] == ["cyd", "dee", "eve", "fay"]
+    assert "help@example.com is claimed by more than one row (cyd, dee)" in real.result["errors"]["cyd"]
+    assert "fay@example.com is claimed by more than one row (eve, fay)" in real.result["errors"]["fay"]
+    assert client.writes == [("create", "gus", {"display_name": "Gus"})]
+
+
+def test_a_name_listed_twice_fails_both_rows_and_holds_pruning():
+    make = staff()
+    checked, real, client = both(make, [dict(name="bob", display_name="B1"), dict(name="BOB", display_name="B2")],
+                                 unlisted="remove", prune_limit="100%")
+    assert_forecast(checked, real)
+    assert real.result["failed_entries"] == ["bob", "BOB (row 2)"]
+    assert "listed 2 times (rows 1, 2)" in real.result["errors"]["bob"]
+    assert client.writes == []
+
+
+def test_an_alias_held_by_a_mailbox_the_plan_does_not_release_fails_the_claiming_row():
+    make = staff()
+    mailboxes = [dict(name="ann", aliases=["ann2@example.com"]),  # read, and keeps sales@ (not exclusive)
+                 dict(name="bob", aliases=["sales@example.com"]),
+                 dict(name="cyd", display_name="Cyd", aliases=["old@example.com"])]  # old's own address
+    checked, real, client = both(make, mailboxes)
+    assert_forecast(checked, real)
+    assert real.result["failed_entries"] == ["bob", "cyd"]
+    assert "sales@example.com is held by mailbox ann, and this list does not release it" in real.result["errors"]["bob"]
+    assert client.writes == [("alias_add", "ann", "ann2@example.com")]
+    # what the listing and the reads do not show (an alias of a mailbox nobody lists), only the provider knows
+    client = make()
+    real = run(client, mailboxes=[dict(name="bob", aliases=["sales@example.com"])])
+    assert "already in use" in real.result["errors"]["bob"]
+
+
+def test_a_move_between_two_listed_people_lands_in_one_run_whatever_the_row_order():
+    make = staff()
+    mailboxes = [dict(name="bob", aliases=["sales@example.com"]), dict(name="ann", aliases=[])]
+    checked, real, client = both(make, mailboxes, exclusive_aliases=True)
+    assert_forecast(checked, real)
+    assert real.failure is None
+    assert client.writes == [("alias_remove", "ann", "sales@example.com"), ("alias_add", "bob", "sales@example.com")]
+    rerun = run(client, mailboxes=mailboxes, exclusive_aliases=True)
+    assert rerun.changed is False and len(client.writes) == 2
+
+
+def test_a_failed_claim_gives_the_released_address_back():
+    make = staff()
+    mailboxes = [dict(name="bob", aliases=["sales@example.com"]), dict(name="ann", aliases=[])]
+    error = roster.HostedExchangeError("POST refused", provider="fake", status=500)
+    client = make()
+    client.fail[("alias_add", "bob")] = error
+    real = run(client, mailboxes=mailboxes, exclusive_aliases=True)
+    assert client.holder("sales@example.com") == "ann"
+    assert "sales@example.com was given back to ann" in real.result["errors"]["bob"]
+
+
+# --- grants --------------------------------------------------------------------------------------------
+
+
+def test_rows_naming_one_grant_merge_into_one_write_of_their_union():
+    make = lambda: FakeProvider([dict(name="alice"), dict(name="support")])  # noqa
+    delegates = [dict(mailbox="support", grantee="alice", permission="send_as"),
+                 dict(mailbox="support", grantee="Alice@Example.COM", permission="full_access")]
+    checked, real, client = both(make, delegates=delegates)
+    assert_forecast(checked, real)
+    assert client.writes == [("grant", "support", "alice@example.com", "both")]
+    assert real.result["delegates"] == [{"mailbox": "support", "grantee": "alice@example.com", "before": None,
+                                         "after": "both"}]
+    assert run(client, delegates=delegates).changed is False
+
+
+def test_rows_that_grant_and_revoke_one_right_fail_both():
+    make = lambda: FakeProvider([dict(name="alice"), dict(name="support")])  # noqa
+    delegates = [dict(mailbox="support", grantee="alice", permission="both"),
+                 dict(mailbox="support", grantee="alice", permission="send_as", state="absent")]
+    checked, real, client = both(make, delegates=delegates)
+    assert_forecast(checked, real)
+    assert len(real.result["failed_entries"]) == 2 and client.writes == []
+    assert "rows disagree" in real.result["errors"]["delegate alice on support"]
+
+
+@pytest.mark.parametrize("mode, writes", [
+    ("add", [("change", "support", "ann@example.com", "both")]),
+    ("exact", [("change", "support", "ann@example.com", "full_access")]),
+    ("exclusive", [("change", "support", "ann@example.com", "full_access"), ("revoke", "support", "bob@example.com")]),
+])
+def test_delegates_modes(mode, writes):
+    grants = {"ann@example.com": "send_as", "bob@example.com": "full_access"}
+    make = lambda: FakeProvider([dict(name="ann"), dict(name="bob"), dict(name="support", grants=grants)])  # noqa
+    delegates = [dict(mailbox="support", grantee="ann", permission="full_access")]
+    checked, real, client = both(make, delegates=delegates, delegates_mode=mode, prune_limit="100%")
+    assert_forecast(checked, real)
+    assert client.writes == writes and real.failure is None
+    assert run(client, delegates=delegates, delegates_mode=mode, prune_limit="100%").changed is False
+
+
+def test_a_grant_to_and_on_mailboxes_created_in_the_same_run_waits_for_their_creates():
+    make = lambda: FakeProvider([])  # noqa
+    mailboxes = [dict(name="team", display_name="Team"), dict(name="newbie", display_name="Newbie")]
+    delegates = [dict(mailbox="team", grantee="newbie", permission="full_access")]
+    checked, real, client = both(make, mailboxes, delegates=delegates)
+    assert_forecast(checked, real)
+    assert [write[0] for write in client.writes] == ["create", "create", "grant"]
+    # the grantee's create refused by the provider: the grant is not sent, and says why
+    client = make()
+    client.fail[("create", "newbie")] = roster.HostedExchangeError("POST refused", provider="fake", status=400)
+    real = run(client, mailboxes=mailboxes, delegates=delegates)
+    assert [write[0] for write in client.writes] == ["create", "create"]
+    assert "not done: it needs \"create newbie" in real.result["errors"]["delegate newbie on team"]
+
+
+# --- early stop, check mode, the digest -----------------------------------------------------------------
+
+
+def test_a_systemic_failure_stops_the_run_and_names_what_was_not_attempted():
+    client = FakeProvider([dict(name="old")])
+    client.fail[("create", "bea")] = refused_auth()
+    mailboxes = [dict(name=name, display_name=name) for name in ("ann", "bea", "cyd")]
+    result = run(client, mailboxes=mailboxes + [dict(name="old")],
+                 delegates=[dict(mailbox="ann", grantee="cyd", permission="send_as")])
+    assert [write[1] for write in client.writes] == ["ann", "bea"]
+    assert result.result["created"] == ["ann"] and result.result["failed_entries"] == ["bea"]
+    assert result.result["not_attempted"] == ["cyd", "delegate cyd on ann"]
+    assert "stopped early" in result.failure and "2 not attempted: cyd, delegate cyd on ann" in result.failure
+
+
+def test_the_digest_of_a_check_run_lets_the_same_plan_apply_and_refuses_a_stale_one():
+    make = staff()
+    mailboxes = [dict(name="bob", display_name="Robert"), dict(name="cyd", display_name="Cyd")]
+    checked = run(make(), True, mailboxes, unlisted="disable", prune_limit="100%")
+    digest = checked.result["plan_digest"]
+    assert digest.startswith("sha256:") and len(digest) == 71
+    client = make()
+    applied = run(client, mailboxes=mailboxes, unlisted="disable", prune_limit="100%", plan_digest=digest)
+    assert applied.failure is None and applied.result["plan_digest"] == digest and client.writes
+    # someone changed bob since the review: the plan is not the approved one, nothing is written
+    client = make()
+    client.boxes["bob"]["display_name"] = "Bobby"
+    stale = run(client, mailboxes=mailboxes, unlisted="disable", prune_limit="100%", plan_digest=digest)
+    assert client.writes == [] and stale.changed is False
+    assert "not the approved one" in stale.failure and 'update bob: display_name=["Bobby","Robert"]' in stale.failure
+
+
+def test_check_mode_of_a_failing_provider_step_is_the_only_difference_and_the_rerun_writes_nothing():
+    make = staff()
+    mailboxes = [dict(name="cyd", display_name="Cyd", aliases=["cyd2@example.com"], activesync=True)]
+    checked, real, client = both(make, mailboxes, password="S3cret-pass!")
+    assert_forecast(checked, real)
+    assert "S3cret-pass!" not in str(real.result) and 'password="<changed>"' in real.result["plan"][0]
+    rerun = run(client, mailboxes=mailboxes, password="S3cret-pass!")
+    assert rerun.changed is False and rerun.result["unchanged"] == ["cyd"]
+    assert len(client.writes) == 3
+
+
+def test_a_create_can_carry_aliases_and_activesync_where_the_provider_allows():
+    make = staff(create_sets=("aliases", "activesync"))
+    mailboxes = [dict(name="cyd", display_name="Cyd", aliases=["cyd2@example.com"], activesync=True)]
+    checked, real, client = both(make, mailboxes)
+    assert_forecast(checked, real)
+    assert client.writes == [("create", "cyd", {"display_name": "Cyd", "aliases": ["cyd2@example.com"],
+                                                "activesync": True})]
+    assert real.result["changes"]["cyd"]["after"]["aliases"] == ["cyd2@example.com"]
+
+
+def test_apply_steps_sends_each_step_once_and_skips_steps_whose_needs_failed():
+    client = FakeProvider([dict(name="ann")])
+    first = Step("alias_add", "ann", {"address": "taken@example.com"})
+    second = Step("activesync", "ann", {"enabled": True}, needs=[first])
+    client.fail[("alias_add", "ann")] = roster.HostedExchangeError("refused", provider="fake")
+    assert apply_steps(client, DOMAIN, [second, first]) is None
+    assert client.writes == [("alias_add", "ann", "taken@example.com")]
+    assert "not done" in str(second.error)
