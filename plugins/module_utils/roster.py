@@ -268,7 +268,10 @@ class Roster(object):
         self._claims_held_elsewhere()
         self._plan_delegates()
         self._plan_unlisted()
-        self.steps = [step for entry in self.entries if entry.error is None for step in entry.steps]
+        for entry in self.entries:
+            if entry.error is not None:
+                entry.steps = []  # a row at fault sends nothing
+        self.steps = [step for entry in self.entries for step in entry.steps]
         for state in self.owners.values():
             self.steps.extend(state['steps'])
         self.steps.extend(self.unlisted_steps)
@@ -349,6 +352,20 @@ class Roster(object):
         create.data['fields'][field] = value
         create.shown[field] = value
 
+    def _uncarry(self, entry, create, address):
+        """A moved alias is added on its own after the create, not carried by it: the create must not wait for (or
+        be held with) the release of an address it does not need to exist."""
+        aliases = [alias for alias in create.data['fields']['aliases'] if alias != address]
+        if aliases:
+            self._carry(create, 'aliases', aliases)
+        else:
+            del create.data['fields']['aliases']
+            del create.shown['aliases']
+        step = Step('alias_add', create.mailbox, {'address': address}, create.rows, needs=[create],
+                    shown={'address': address})
+        entry.steps.append(step)
+        return step
+
     def _claims_held_elsewhere(self):
         """An address a row claims that another mailbox holds: a move when the plan releases it there (the release
         goes first), else the row fails - in check mode too, since the listing and the reads already say so."""
@@ -380,6 +397,8 @@ class Roster(object):
                     release = released[1]
                     release.release = True
                     release.prune = None  # a move, not a loss: not counted against prune_limit
+                    if claim.kind == 'create' and address in (claim.data['fields'].get('aliases') or ()):
+                        claim = self._uncarry(entry, claim, address)
                     claim.needs.append(release)
                     continue
                 entry.fail(InvalidInputError('%s is held by mailbox %s, and this list does not release it there'
@@ -544,6 +563,7 @@ class Roster(object):
                 self.held_because = ('%d row%s at fault (%s), so nothing is taken away: a row that failed may name what '
                                      'would be' % (len(at_fault), '' if len(at_fault) == 1 else 's',
                                                    ', '.join(at_fault[:10]) + (' ...' if len(at_fault) > 10 else '')))
+                self._blocked_by(held)
             return
         over = []
         limit = self.params['prune_limit']
@@ -555,9 +575,22 @@ class Roster(object):
                     len(pruned), kind, ', '.join(sorted(set(step.mailbox for step in pruned)))[:200],
                     limit, PRUNE_BASES[kind] % base, most))
         if over:
-            hold(self.steps, 'prune_limit')
+            self._blocked_by(hold(self.steps, 'prune_limit'))
             self.held_because = ('this run would take away %s; nothing is taken away. Check the list; if it is right, '
                                  'raise prune_limit (a count such as 50, or a share such as 25%%)' % '; '.join(over))
+
+    def _blocked_by(self, held):
+        """A row whose own step (a claim, a create) waits for a held release cannot have what it asks: it fails, saying
+        which release it waits for, in check mode as in a real run."""
+        rows = dict((row.label, row) for row in self.rows)
+        for step in held:
+            if step.takes_away:
+                continue
+            need = next(need for need in step.needs if need.held is not None)
+            for label in step.rows:
+                rows[label].fail(InvalidInputError('not done: it needs "%s", which is held back' % need.line(),
+                                                   provider=self.client.name, obj=mailbox_address(step.mailbox,
+                                                                                                  self.domain)))
 
     def _prune_bases(self):
         aliases = sum(len((entry.before or {}).get('aliases') or []) for entry in self.entries
@@ -628,8 +661,9 @@ class Roster(object):
         if entry.error is not None:
             result['failed_entries'].append(entry.label)
             result['errors'][entry.label] = str(entry.error)
-            if done and not self.check_mode:
-                # Part of it was done before a later step failed: say so where a person counts changes.
+            if done:
+                # Part of it was done (or, in check mode, is planned) before a later step failed or was held: say so
+                # where a person counts changes.
                 result['created' if entry.to_create and done[0].kind == 'create' else 'updated'].append(entry.name)
             return
         if any(step.not_attempted for step in entry.steps) and not done:

@@ -390,3 +390,19 @@ def test_apply_steps_sends_each_step_once_and_skips_steps_whose_needs_failed():
     assert apply_steps(client, DOMAIN, [second, first]) is None
     assert client.writes == [("alias_add", "ann", "taken@example.com")]
     assert "not done" in str(second.error)
+
+
+def test_a_claim_waiting_for_a_held_release_fails_its_row_but_the_create_goes_ahead():
+    make = staff(create_sets=("aliases", "activesync"))
+    mailboxes = [dict(name="bad name"), dict(name="ann", aliases=[]),
+                 dict(name="cyd", display_name="Cyd", aliases=["sales@example.com", "cyd2@example.com"])]
+    checked, real, client = both(make, mailboxes, exclusive_aliases=True)
+    assert_forecast(checked, real)
+    # the create carries the alias that needs no release; the moved one waits, and is held with its release
+    assert client.writes == [("create", "cyd", {"display_name": "Cyd", "aliases": ["cyd2@example.com"]})]
+    assert client.holder("sales@example.com") == "ann"
+    assert real.result["created"] == ["cyd"] and "cyd" in real.result["failed_entries"]
+    assert real.result["errors"]["cyd"] == ('fake: cyd@example.com: not done: it needs "release ann: '
+                                           'address="sales@example.com" [held]", which is held back')
+    assert real.result["held"] == ['release ann: address="sales@example.com" [held]',
+                                   'alias_add cyd: address="sales@example.com" [held]']
