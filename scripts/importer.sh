@@ -7,8 +7,8 @@
 # Fails when the importer refuses the tarball (as a hub would), and also on any WARNING or
 # ERROR line in its log: a hub shows those on the collection's import log, and a missing
 # tool (ansible-doc, ansible-lint) is only a warning there, which would hollow out the gate.
-# Then checks what the hub would show: the README, a documented page for every module and a
-# README for every role.
+# Then checks what the hub would show (the README, a documented page for every module and a
+# README for every role) and that the tarball carries LICENSE and CHANGELOG.rst.
 #
 # Offline: the importer installs nothing and ansible-lint runs with --offline; where the
 # machine allows it (root, util-linux unshare) the importer runs in a network namespace of
@@ -89,6 +89,11 @@ print('importer: the hub would show the README, %d modules and %d roles' % (len(
 sys.exit(1 if missing else 0)
 EOF
 fi
+
+# What a user of the tarball needs beside the content: the licence and the rendered changelog.
+for file in LICENSE CHANGELOG.rst; do
+    tar -tzf "$tarball" "$file" >/dev/null 2>&1 || problems+=("$file is not in the tarball (galaxy.yml build_ignore?)")
+done
 
 if [ ${#problems[@]} -gt 0 ]; then
     echo "importer: FAILED - a hub would refuse the tarball or show these on its import log:" >&2
