@@ -28,7 +28,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # on the "#nodeps" line so the venv stamp covers it too.
 OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
-GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration molecule
+GATES := install sanity lint docs docs-lint docs-site build importer ee changelog unit integration molecule
 
 .PHONY: help venv test $(GATES) demo bench clean distclean
 
@@ -42,6 +42,7 @@ help:
 	@echo "make docs-lint    antsibull-docs lint-collection-docs: module/role docs, extra docs, links"
 	@echo "make docs-site    HTML docs site (antsibull-docs + Sphinx, offline) in .build/docs-site"
 	@echo "make build        ansible-galaxy collection build (docs/*.md -> docs/docsite/rst first)"
+	@echo "make importer     galaxy-importer on the built tarball, as Galaxy / Automation Hub import it (offline)"
 	@echo "make ee           ansible-builder create: execution environment build context in .build/ee, checked"
 	@echo "make changelog    antsibull-changelog lint (fragments and changelog.yaml)"
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
@@ -100,6 +101,11 @@ docs-lint: $(STAMP)
 # Builds from the installed collection; offline, Sphinx warnings are errors.
 docs-site: install
 	scripts/docs_site.sh
+
+# The tarball as Galaxy / Private Automation Hub import it (scripts/galaxy-importer.cfg);
+# fails on a refused import and on any warning in the importer's log.
+importer: build
+	scripts/importer.sh
 
 # No container engine here: writes the build context of execution-environment.yml and checks it.
 ee: build

@@ -8,14 +8,17 @@
 # during `make build`).
 #
 #   1. `antsibull-docs sphinx-init --use-current` writes a Sphinx project to
-#      .build/docs-site-src/ (conf.py, build.sh, rst/index.rst);
+#      .build/docs-site-src/ (conf.py, build.sh, rst/index.rst); the landing page
+#      (rst/index.rst) is the README, less its section for developers, written by
+#      scripts/extra_docs.py --landing-page instead of antsibull-docs' placeholder;
 #   2. conf.py is made offline (scripts/docs_site_offline.py): intersphinx reads only a
 #      local inventory of the few Ansible documentation labels the pages link to, so
 #      nothing is fetched and no build waits on a network timeout;
 #   3. its build.sh runs `antsibull-docs collection --fail-on-error` and
 #      `sphinx-build -W --keep-going` (every Sphinx warning fails the build);
 #   4. the HTML moves to .build/docs-site/ and is checked: a page for every module in
-#      plugins/modules, every role with argument specs, every guide in docs/.
+#      plugins/modules, every role with argument specs, every guide in docs/, and a
+#      landing page that says how to install the collection.
 set -euo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -32,7 +35,10 @@ installed=${installed%%:*}/ansible_collections/$namespace/$name
 
 rm -rf "$src" "$out"
 mkdir -p "$src"
+landing=$repo/.build/docs-site-index.rst
+python scripts/extra_docs.py --landing-page "$landing"
 antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir "$src" \
+    --index-rst-source "$landing" \
     --project "$collection" --copyright "Mailops Engineering" \
     --title "$collection collection documentation" --html-short-title "$collection" \
     "$collection"
@@ -71,6 +77,13 @@ for guide in docs/*.md; do
     [ -s "$pages/docsite/$guide.html" ] || missing+=("guide docs/$guide.md: $pages/docsite/$guide.html")
 done
 [ -s "$pages/index.html" ] || missing+=("collection index: $pages/index.html")
+# The landing page is the README's, not antsibull-docs' placeholder (its text without the
+# markup, read whole: grep -q would end a pipe early, which pipefail counts as a failure).
+landing_text=$(sed -e 's/<[^>]*>//g' "$out/index.html")
+if [[ $landing_text == *'Welcome to my Ansible collection documentation'* ||
+    $landing_text != *"ansible-galaxy collection install $collection"* ]]; then
+    missing+=("landing page with the installation: $out/index.html (from README.md)")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "docs-site: MISSING PAGES:" >&2
     printf '  %s\n' "${missing[@]}" >&2

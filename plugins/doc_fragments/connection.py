@@ -79,12 +79,14 @@ options:
         and odin, whose limits are not documented. V(0) turns pacing of reads off.
       - If not set, the value of the E(HOSTED_EXCHANGE_MAX_READS_PER_MINUTE) environment variable is used.
     type: int
+    version_added: 0.2.0
   max_writes_per_minute:
     description:
       - The most writes (POST, PUT, DELETE) per O(rate_window) for this API user, like O(max_reads_per_minute).
       - Defaults to V(30) for O(provider=rackspace); no limit for hostway and odin. V(0) turns pacing of writes off.
       - If not set, the value of the E(HOSTED_EXCHANGE_MAX_WRITES_PER_MINUTE) environment variable is used.
     type: int
+    version_added: 0.2.0
   rate_window:
     description:
       - The length in seconds of the provider's counting window for O(max_reads_per_minute) and
@@ -93,6 +95,7 @@ options:
       - If not set, the value of the E(HOSTED_EXCHANGE_RATE_WINDOW) environment variable is used.
     type: float
     default: 60.0
+    version_added: 0.2.0
 requirements:
   - requests
   - urllib3 >= 2.7.0 (it inflates a compressed answer in bounded steps, so the size cap on answers holds)

@@ -338,6 +338,7 @@ access_kept:
   returned: when O(state=disabled)
   type: list
   elements: str
+  version_added: 0.2.0
   sample: ["the service user itself (its login and password cannot be changed through the API)"]
 diff:
   description: Before and after of only the options the task sets, plus C(state); a password shows as a marker.

@@ -138,6 +138,7 @@ capabilities:
       roles and playbooks of this collection ask.
   returned: always
   type: dict
+  version_added: 0.2.0
   contains:
     provider:
       description: The provider.

@@ -64,6 +64,7 @@ OTHER = """# Other guide
 def make_repo(tmp_path, guides, index=None):
     (tmp_path / "galaxy.yml").write_text(
         "namespace: mailops\nname: hosted_exchange\nversion: 1.0.0\nrepository: https://example.com/repo\n")
+    (tmp_path / "README.md").write_text("# The collection\n")  # the docs site landing page
     docs = tmp_path / "docs"
     (docs / "docsite").mkdir(parents=True)
     for name, text in guides.items():
@@ -172,3 +173,71 @@ def test_the_repository_guides_convert():
     for name, guide in converter.guides.items():
         text = converter.convert(guide)
         assert text.count(".. _%s%s:" % (PREFIX, name)) == 1
+
+
+README = """# coll.name
+
+What it does; see [the guide](docs/guide.md#a-section) and the [licence](LICENSE).
+
+## Installation
+
+```sh
+ansible-galaxy collection install coll.name
+```
+
+## Trying it and developing it
+
+```sh
+make test
+```
+
+## Licence
+
+GPL.
+"""
+
+
+def test_landing_page_is_the_readme_without_its_developer_section(tmp_path):
+    repo = make_repo(tmp_path, {"guide": GUIDE, "other": OTHER})
+    (repo / "README.md").write_text(README)
+    out = tmp_path / "index.rst"
+    assert extra_docs.main(["--repo", str(repo), "--landing-page", str(out)]) == 0
+    rst = out.read_text()
+    assert ".. _docsite_root_index:\n" in rst
+    assert "coll.name\n=========" in rst
+    assert ":ref:`the guide <%sguide.a-section>`" % PREFIX in rst
+    assert "`licence <https://example.com/repo/blob/HEAD/LICENSE>`__" in rst
+    assert "ansible-galaxy collection install coll.name" in rst
+    assert "Licence\n-------" in rst
+    # the section that needs a clone of the repository is not on the site
+    assert "Trying it" not in rst and "make test" not in rst
+    # the indexes of antsibull-docs' own landing page follow
+    assert rst.endswith(extra_docs.LANDING_INDEXES)
+    assert "   collections/index\n" in rst
+
+
+def test_broken_readme_link_fails_the_check_and_the_landing_page(tmp_path, capsys):
+    repo = make_repo(tmp_path, {"guide": GUIDE, "other": OTHER})
+    (repo / "README.md").write_text(README.replace("docs/guide.md#a-section", "docs/guide.md#gone"))
+    out = tmp_path / "index.rst"
+    assert extra_docs.main(["--repo", str(repo), "--landing-page", str(out)]) == 1
+    assert not out.exists()
+    assert extra_docs.main(["--check", "--repo", str(repo)]) == 1
+    assert "README.md (the docs site landing page): link to docs/guide.md#gone" in capsys.readouterr().err
+
+
+def test_the_repository_readme_is_the_landing_page():
+    converter = extra_docs.Converter(REPO_ROOT)
+    rst = converter.landing_page()
+    assert converter.errors == [] and rst
+    for heading in ("Requirements", "Installation", "A first playbook", "Guides", "Support", "Changelog", "Licence"):
+        assert "\n%s\n---" % heading in rst, heading
+    assert "make demo" not in rst and "make test" not in rst
+
+
+def test_missing_readme_fails(tmp_path):
+    repo = make_repo(tmp_path, {"guide": OTHER})
+    (repo / "README.md").unlink()
+    converter = extra_docs.Converter(repo)
+    assert not converter.run()
+    assert any("README.md (the docs site landing page) does not exist" in e for e in converter.errors)
