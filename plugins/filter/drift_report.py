@@ -22,7 +22,7 @@ def _shown(value):
 
 
 def _rows(name, change):
-    """(mailbox, field, now, should be) rows of one mailbox's change."""
+    """(mailbox, field, now, should be) rows of one mailbox's change (only what changes: see mailbox_roster's changes)."""
     before, after = change.get('before') or {}, change.get('after') or {}
     if before.get(STATE) == 'absent':
         return [(name, 'mailbox', 'missing', 'to be created')]
@@ -32,45 +32,69 @@ def _rows(name, change):
     for field in sorted(set(before) | set(after)):
         if field in (STATE, 'password'):
             continue
-        if field == 'delegates':
-            grants_before, grants_after = before.get(field) or {}, after.get(field) or {}
-            for grantee in sorted(set(grants_before) | set(grants_after)):
-                rows.append((name, 'permission of %s' % grantee, _shown(grants_before.get(grantee)),
-                             _shown(grants_after.get(grantee))))
-        elif before.get(field) != after.get(field):
+        if before.get(field) != after.get(field):
             rows.append((name, field, _shown(before.get(field)), _shown(after.get(field))))
     if after.get(STATE) == 'disabled' and before.get(STATE) != 'disabled':
         rows.append((name, 'access', 'enabled', 'to be disabled'))
     return rows
 
 
-def drift_report(results):
-    """One entry per domain: who drifted in what, who is missing, who nobody listed, what failed."""
-    if isinstance(results, dict):
-        results = [results]
-    if not isinstance(results, list):
-        raise AnsibleFilterError('drift_report expects a mailbox_roster result or a list of them')
-    domains = []
+def _grant_rows(delegates):
+    """Rows of the permission changes, from mailbox_roster's delegates ({mailbox: {grantee: [before, after]}})."""
+    rows = []
+    for mailbox, grants in sorted((delegates or {}).items()):
+        for grantee, (before, after) in sorted(grants.items()):
+            rows.append((mailbox, 'permission of %s' % grantee, _shown(before), _shown(after)))
+    return rows
+
+
+def _merged(results):
+    """The results of one domain as one: a roster run in batches (the roles' loop) reports a domain in parts."""
+    domains = {}
     for result in results:
         if not isinstance(result, dict) or 'changes' not in result:
             raise AnsibleFilterError('drift_report expects registered mailbox_roster results (with changes)')
+        key = (result.get('domain'), result.get('provider'))
+        if key not in domains:
+            domains[key] = {'domain': result.get('domain'), 'provider': result.get('provider'), 'changes': {},
+                            'delegates': {}, 'created': [], 'updated': [], 'unchanged': [], 'unlisted': [],
+                            'failed_entries': [], 'errors': {}}
+        merged = domains[key]
+        merged['changes'].update(result.get('changes') or {})
+        for mailbox, grants in (result.get('delegates') or {}).items():
+            merged['delegates'].setdefault(mailbox, {}).update(grants)
+        for name in ('created', 'updated', 'unchanged', 'unlisted', 'failed_entries'):
+            merged[name].extend(item for item in result.get(name) or [] if item not in merged[name])
+        merged['errors'].update(result.get('errors') or {})
+    return list(domains.values())
+
+
+def drift_report(results):
+    """One entry per domain: who drifted in what, who is missing, who nobody listed, what failed."""
+    if isinstance(results, dict):
+        # A looped task's registered result (the roles apply a list in batches) holds its runs in results.
+        results = results['results'] if 'results' in results and 'changes' not in results else [results]
+    if not isinstance(results, list):
+        raise AnsibleFilterError('drift_report expects a mailbox_roster result or a list of them')
+    domains = []
+    for result in _merged(results):
         rows = []
-        for name, change in sorted((result.get('changes') or {}).items()):
+        for name, change in sorted(result['changes'].items()):
             rows.extend(_rows(name, change))
-        created = list(result.get('created') or [])
+        rows.extend(_grant_rows(result['delegates']))
+        created = list(result['created'])
         # Every mailbox with a change that is not a create drifted: entries, and delegated mailboxes whose grants differ.
-        updated = sorted(set(result.get('updated') or []) | set(name for name in (result.get('changes') or {})
-                                                                if name not in created))
+        updated = sorted(set(result['updated']) | set(name for name in result['changes'] if name not in created)
+                         | set(mailbox for mailbox in result['delegates'] if mailbox not in created))
         domains.append({
-            'domain': result.get('domain'),
-            'provider': result.get('provider'),
+            'domain': result['domain'],
+            'provider': result['provider'],
             'drifted': [dict(zip(('mailbox', 'field', 'now', 'should_be'), row)) for row in rows],
             'to_create': created,
             'to_update': updated,
-            'compliant': len(result.get('unchanged') or []),
-            'unlisted': list(result.get('unlisted') or []),
-            'failed': dict((name, (result.get('errors') or {}).get(name, '')) for name in
-                           result.get('failed_entries') or []),
+            'compliant': len(result['unchanged']),
+            'unlisted': list(result['unlisted']),
+            'failed': dict((name, result['errors'].get(name, '')) for name in result['failed_entries']),
         })
     # What a workflow tests: any mailbox to create, to change or nobody listed means the domain is not compliant.
     return {'domains': domains, 'drifted': sum(len(domain['to_create']) + len(domain['to_update'])

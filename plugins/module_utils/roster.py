@@ -132,6 +132,7 @@ def run(client, params, check_mode):
     roster = Roster(client, params, domain, check_mode)
     roster.check_task()
     roster.check_rows()
+    roster.take_batch()
     roster.plan()
     roster.guard()
     stale = roster.stale_plan()
@@ -158,7 +159,11 @@ class Roster(object):
             seen.setdefault(key, []).append(number)
             self.entries.append(Entry(spec, label))
         self.repeated = dict((key, rows) for key, rows in seen.items() if len(rows) > 1)
+        self.listed_keys = set(seen)  # every row's name, in this batch or not
         self.delegates = [Delegate(spec) for spec in params['delegates'] or []]
+        self.all_delegates = self.delegates  # in every batch: whom they name counts as listed
+        self.unlisted_action = params['unlisted']
+        self.other_faults = []  # rows of other batches that failed their checks
         self.listing = {}
         self.owners = {}  # owner name (lower) -> its grants and the rows that name them
         self.steps = []
@@ -203,6 +208,19 @@ class Roster(object):
         if self.password is not None and (not isinstance(self.password, str) or not self.password.strip()):
             raise InvalidInputError('password must not be blank')
         parse_limit(params['prune_limit'])
+        batch = params.get('batch')
+        if batch:
+            pruning = [option for option, prunes in (
+                ('unlisted=%s' % params['unlisted'], params['unlisted'] in ('disable', 'remove')),
+                ('exclusive_aliases', params['exclusive_aliases']),
+                ('delegates_mode=exclusive', params['delegates_mode'] == 'exclusive')) if prunes]
+            if pruning:
+                raise InvalidInputError('batch with %s: what a list no longer names is judged on the whole list, in one '
+                                        'task without batch' % ', '.join(pruning))
+            count = max(1, -(-len(self.entries) // batch['size'])) if batch['size'] > 0 else 0
+            if batch['size'] < 1 or not 1 <= batch['number'] <= count:
+                raise InvalidInputError('batch needs a size of at least 1 and a number from 1 to %d (the list has %d '
+                                        'rows), not %r' % (max(count, 1), len(self.entries), dict(batch)))
 
     def check_rows(self):
         """Static checks of every row, then the addresses rows claim twice: a bad row fails alone, nothing is sent for it."""
@@ -257,6 +275,33 @@ class Roster(object):
                     entry.fail(InvalidInputError('%s is claimed by more than one row (%s)' % (
                         address, ', '.join(other.label for other in entries)), provider=self.client.name,
                         obj=mailbox_address(entry.name, self.domain)))
+
+    def take_batch(self):
+        """With batch: only its rows are read, planned and reported (the whole list was checked across rows above).
+        A delegate goes with its grantee's row, else its mailbox's row, else the first batch; mailboxes nobody
+        lists are reported by the last batch only."""
+        batch = self.params.get('batch')
+        if not batch:
+            return
+        first = (batch['number'] - 1) * batch['size']
+        mine = self.entries[first:first + batch['size']]
+        keys = set(entry.key for entry in mine)
+        batch_of = set(entry.key for entry in self.entries)
+
+        def belongs(delegate):
+            grantee = split_address(delegate.grantee_address) if delegate.grantee_address else (None, None)
+            for name in (grantee[0] if grantee[1] == self.domain else None, str(delegate.owner).lower()):
+                if name in batch_of:
+                    return name in keys
+            return batch['number'] == 1
+
+        self.other_faults = [row.label for row in self.entries if row.error is not None and row not in mine]
+        self.other_faults += [row.label for row in self.delegates if row.error is not None and not belongs(row)]
+        last = first + batch['size'] >= len(self.entries)
+        self.entries = mine
+        self.delegates = [delegate for delegate in self.delegates if belongs(delegate)]
+        if not last and self.params['unlisted'] == 'report':
+            self.params = dict(self.params, unlisted='ignore')  # the last batch reports them
 
     # --- reads and the plan --------------------------------------------------------------------
 
@@ -521,8 +566,8 @@ class Roster(object):
         action = self.params['unlisted']
         if action == 'ignore':
             return
-        known = set(entry.key for entry in self.entries)
-        for delegate in self.delegates:
+        known = set(self.listed_keys)
+        for delegate in self.all_delegates:
             known.add(str(delegate.owner).lower())
             if delegate.grantee_address:
                 grantee_name, grantee_domain = split_address(delegate.grantee_address)
@@ -556,7 +601,7 @@ class Roster(object):
 
     def guard(self):
         """Hold back everything the plan takes away while any row is at fault, or when it prunes more than allowed."""
-        at_fault = [row.label for row in self.rows if row.error is not None]
+        at_fault = [row.label for row in self.rows if row.error is not None] + self.other_faults
         if at_fault:
             held = hold(self.steps, 'rows at fault')
             if held:
@@ -601,7 +646,8 @@ class Roster(object):
     def stale_plan(self):
         """With plan_digest: why this run's plan is not the approved one (nothing is written), or None."""
         approved = self.params.get('plan_digest')
-        self.digest = digest([self.client.name, str(self.client.account or ''), self.domain], self.steps,
+        scope = [self.client.name, str(self.client.account or ''), self.domain, self.params.get('batch') or {}]
+        self.digest = digest(scope, self.steps,
                              [row.label for row in self.rows if row.error is not None])
         if not approved or approved == self.digest:
             return None
@@ -612,12 +658,15 @@ class Roster(object):
                 % (approved, self.digest, '; '.join(shown_lines) or 'nothing to do'))
 
     # --- the result -----------------------------------------------------------------------------------
+    # Compact for any list size (an AWX job drops a task result above 700,000 characters): names in lists, and only
+    # what changes. The per-mailbox detail a person reads - the diff, the plan - stops after DETAIL_LIMIT entries and
+    # says how many more there are; RV(changes) and RV(delegates) hold every change, for the drift report.
 
     def outcome(self, stale=None):
         result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [],
-                  'failed_entries': [], 'errors': {}, 'changes': {}, 'delegates': [], 'unlisted': list(self.unlisted),
-                  'unlisted_action': self.params['unlisted'], 'not_attempted': [], 'plan_digest': self.digest,
-                  'plan': [step.line() for step in ordered(self.steps)], 'held': []}
+                  'failed_entries': [], 'errors': {}, 'changes': {}, 'delegates': {}, 'unlisted': list(self.unlisted),
+                  'unlisted_action': self.unlisted_action, 'not_attempted': [], 'plan_digest': self.digest,
+                  'plan': bounded([step.line() for step in ordered(self.steps)], 'more steps'), 'held': []}
         if stale is not None:
             return Outcome(False, result, failure=stale)
         ran = (lambda step: step.planned) if self.check_mode else (lambda step: step.done)
@@ -648,7 +697,9 @@ class Roster(object):
         changed = bool(result['created'] or result['updated'] or result['delegates'] or result.get('disabled')
                        or result.get('removed'))
         outcome = Outcome(changed, result, warnings=self.warnings, failure=self._failure(result))
-        outcome.diff = diffs
+        outcome.diff = bounded(diffs, 'more changed mailboxes', lambda text: {
+            'before': '', 'after': text + ': the result\'s created, updated, changes and delegates name them all\n',
+            'before_header': 'and more', 'after_header': 'and more'})
         return outcome
 
     def _entry_outcome(self, entry, ran, result, diffs):
@@ -664,17 +715,23 @@ class Roster(object):
             if done:
                 # Part of it was done (or, in check mode, is planned) before a later step failed or was held: say so
                 # where a person counts changes.
-                result['created' if entry.to_create and done[0].kind == 'create' else 'updated'].append(entry.name)
+                result['created' if done[0].kind == 'create' else 'updated'].append(entry.name)
             return
         if any(step.not_attempted for step in entry.steps) and not done:
             return
         if not done:
             result['unchanged'].append(entry.name)  # nothing to do, or only what is held back
             return
-        result['created' if done[0].kind == 'create' else 'updated'].append(entry.name)
         before, after = self._entry_diff(entry, done)
-        result['changes'][entry.name] = {'before': before, 'after': after}
         diffs.append(self._diff('mailbox', entry.name, before, after))
+        if done[0].kind == 'create':
+            result['created'].append(entry.name)
+            return
+        result['updated'].append(entry.name)
+        # Only what changes: the drift report's rows.
+        result['changes'][entry.name] = {
+            'before': dict((key, value) for key, value in before.items() if after.get(key) != value),
+            'after': dict((key, value) for key, value in after.items() if before.get(key) != value)}
 
     def _entry_diff(self, entry, done):
         before, after = dict(entry.planned.before), dict(entry.planned.after)
@@ -699,11 +756,8 @@ class Roster(object):
                 continue
             address = step.data['address']
             before[address], after[address] = step.data['before'], step.data['after']
-            result['delegates'].append({'mailbox': state['name'], 'grantee': address,
-                                        'before': step.data['before'], 'after': step.data['after']})
         if before:
-            change = result['changes'].setdefault(state['name'], {'before': {}, 'after': {}})
-            change['before']['delegates'], change['after']['delegates'] = before, after
+            result['delegates'][state['name']] = dict((grantee, [before[grantee], after[grantee]]) for grantee in before)
             diffs.append(self._diff('permissions on', state['name'], {'delegates': before}, {'delegates': after}))
 
     def _unlisted_outcome(self, ran, result, diffs):
@@ -740,6 +794,17 @@ class Roster(object):
             parts.append('stopped early (%s), %d not attempted: %s' % (
                 self.stopped, len(result['not_attempted']), ', '.join(str(item) for item in result['not_attempted'])))
         return ' - '.join(parts) or None
+
+
+DETAIL_LIMIT = 100
+
+
+def bounded(items, what, summary=None):
+    """items, or the first DETAIL_LIMIT of them and one more saying how many are left out."""
+    if len(items) <= DETAIL_LIMIT:
+        return items
+    text = '... and %d %s' % (len(items) - DETAIL_LIMIT, what)
+    return items[:DETAIL_LIMIT] + [summary(text) if summary else text]
 
 
 def _unique(items):

@@ -73,6 +73,22 @@ def scrub_all(value, secrets):
     return value
 
 
+# A list option longer than this is echoed as a count: a roster of thousands must not double its result.
+ECHO_LIST_LIMIT = 20
+
+
+def echoed(value):
+    """The module arguments as the result echoes them: without the unset (null) options every list row would
+    otherwise carry, and long lists as a count."""
+    if isinstance(value, dict):
+        return dict((key, echoed(item)) for key, item in value.items() if item is not None)
+    if isinstance(value, list):
+        if len(value) > ECHO_LIST_LIMIT:
+            return '%d items (not echoed)' % len(value)
+        return [echoed(item) for item in value]
+    return value
+
+
 def run_module(resource, argument_spec, **module_kwargs):
     spec = connection_argument_spec()
     spec.update(argument_spec)
@@ -81,22 +97,23 @@ def run_module(resource, argument_spec, **module_kwargs):
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     client = None
     secrets = secrets_of(module.params)
+    invocation = {'module_args': echoed(module.params)}
     try:
         client = make_client(module.params)
         outcome = resource(client, module.params, module.check_mode)
     except HostedExchangeError as exc:
-        module.fail_json(msg=scrub(str(exc), secrets), **exc.details())
+        module.fail_json(msg=scrub(str(exc), secrets), invocation=invocation, **exc.details())
     except Exception as exc:  # pylint: disable=broad-except
         # A defect, or an answer no check foresaw: still a failure that says what happened, never a crash.
         text = ('%s: unexpected %s (%s); this is a defect of the collection: please report it with the output of -vvv'
                 % (module.params.get('provider'), type(exc).__name__, str(exc)[:200]))
-        module.fail_json(msg=scrub(text, secrets), exception=scrub(traceback.format_exc(), secrets))
+        module.fail_json(msg=scrub(text, secrets), exception=scrub(traceback.format_exc(), secrets), invocation=invocation)
     finally:
         if client is not None:
             client.close()
     for warning in outcome.warnings:
         module.warn(scrub(warning, secrets))
-    result = dict(scrub_all(outcome.result, secrets), changed=outcome.changed)
+    result = dict(scrub_all(outcome.result, secrets), changed=outcome.changed, invocation=invocation)
     if module._diff and outcome.diff is not None:
         result['diff'] = scrub_all(outcome.diff, secrets)
     if outcome.failure:

@@ -327,6 +327,30 @@ options:
         any change at the provider or in the list since the check run makes it stale.
     type: str
     version_added: 0.3.0
+  batch:
+    description:
+      - Apply only one batch of O(mailboxes) - rows (O(batch.number) - 1) x O(batch.size) + 1 to
+        O(batch.number) x O(batch.size) - in this task, so a loop over the batches shows progress in the job output
+        (one line per batch) during a long run. The roles of this collection do so.
+      - The whole list is still checked across rows (a name listed twice, an address two rows claim); only the
+        batch's rows are read, planned, applied and reported. A delegate goes with its grantee's row, else with its
+        mailbox's row, else with the first batch. O(unlisted=report) is reported by the last batch, every row of
+        the list counting as listed.
+      - Each batch reads the domain listing again (one page per 250 or 400 mailboxes), so batches of a few dozen
+        rows or more keep the requests close to the floor.
+      - Pruning (O(unlisted=disable) or V(remove), O(exclusive_aliases), O(delegates_mode=exclusive)) judges the
+        whole list at once, and is refused with a batch. RV(plan_digest) is the batch's own.
+    type: dict
+    suboptions:
+      size:
+        description: Rows per batch (at least 1).
+        type: int
+        required: true
+      number:
+        description: Which batch, from 1.
+        type: int
+        required: true
+    version_added: 0.3.0
 notes:
   - Check mode sends no write and reports exactly the RV(created), RV(updated), RV(unchanged), RV(unlisted),
     RV(disabled), RV(removed), RV(delegates), RV(held), RV(failed_entries) and C(changed) a real run would, with a
@@ -551,6 +575,8 @@ def main():
         unlisted_keep=dict(type='list', elements='str', default=[]),
         prune_limit=dict(type='str', default='10%'),
         plan_digest=dict(type='str'),
+        batch=dict(type='dict', options=dict(size=dict(type='int', required=True),
+                                             number=dict(type='int', required=True))),
     )
     run_module(run, argument_spec)
 

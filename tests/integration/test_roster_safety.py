@@ -199,7 +199,7 @@ def test_malformed_delegate_rows_revoke_nobody(run_playbook, provider):
                                        prune_limit="100%")
     assert result["failed_entries"] == ["delegate bob on support", "delegate Carol Jones on support"]
     assert adapter.grants(sb, "support") == {"alice": "both", "bob": "full_access", "carol": "send_as"}
-    assert sb.writes() == [] and result["delegates"] == []
+    assert sb.writes() == [] and result["delegates"] == {}
 
 
 # 4. two rows for one grant
@@ -212,8 +212,7 @@ def test_two_rows_for_one_grant_are_one_write_of_their_union(run_playbook, provi
                  dict(mailbox="support", grantee="Alice@Example.COM", permission="full_access")]
     checked, result = check_then_apply(run_playbook, sb, env, delegates=delegates)
     assert result["failed_entries"] == [] and adapter.grants(sb, "support") == {"alice": "both"}
-    assert result["delegates"] == [{"mailbox": "support", "grantee": "alice@example.com", "before": None,
-                                    "after": "both"}]
+    assert result["delegates"] == {"support": {"alice@example.com": [None, "both"]}}
     # one grant: one write at Rackspace, one per right at Odin (its API grants a right at a time)
     assert len(sb.writes()) == (1 if adapter.name == "rackspace" else 2)
     sb.clear_log()

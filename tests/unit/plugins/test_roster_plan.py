@@ -1,5 +1,7 @@
 """The roster's planner on an in-memory provider: every step type, every guard, the order, the digest."""
 
+import re
+
 import pytest
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils import roster
@@ -122,9 +124,11 @@ def test_update_change_revoke_and_disable_steps():
                              ("revoke", "support", "bob@example.com"),
                              ("update", "gone", {"enabled": False})]
     assert real.result["disabled"] == ["gone"]
-    assert real.result["delegates"] == [
-        {"mailbox": "support", "grantee": "ann@example.com", "before": "both", "after": "full_access"},
-        {"mailbox": "support", "grantee": "bob@example.com", "before": "send_as", "after": None}]
+    assert real.result["delegates"] == {"support": {"ann@example.com": ["both", "full_access"],
+                                                    "bob@example.com": ["send_as", None]}}
+    assert real.result["changes"] == {"ann": {"before": {"department": "Sales"}, "after": {"department": "Finance"}},
+                                      "gone": {"before": {"enabled": True, "state": "present"},
+                                               "after": {"enabled": False, "state": "disabled"}}}
 
 
 # --- fail-safe pruning -------------------------------------------------------------------------------
@@ -284,8 +288,7 @@ def test_rows_naming_one_grant_merge_into_one_write_of_their_union():
     checked, real, client = both(make, delegates=delegates)
     assert_forecast(checked, real)
     assert client.writes == [("grant", "support", "alice@example.com", "both")]
-    assert real.result["delegates"] == [{"mailbox": "support", "grantee": "alice@example.com", "before": None,
-                                         "after": "both"}]
+    assert real.result["delegates"] == {"support": {"alice@example.com": [None, "both"]}}
     assert run(client, delegates=delegates).changed is False
 
 
@@ -379,7 +382,9 @@ def test_a_create_can_carry_aliases_and_activesync_where_the_provider_allows():
     assert_forecast(checked, real)
     assert client.writes == [("create", "cyd", {"display_name": "Cyd", "aliases": ["cyd2@example.com"],
                                                 "activesync": True})]
-    assert real.result["changes"]["cyd"]["after"]["aliases"] == ["cyd2@example.com"]
+    assert real.diff[0]["after"]["aliases"] == ["cyd2@example.com"] and real.diff[0]["before"] == {
+        "state": "absent", "aliases": [], "activesync": False}
+    assert "cyd" not in real.result["changes"]  # a create is named in created; changes hold what drifts
 
 
 def test_apply_steps_sends_each_step_once_and_skips_steps_whose_needs_failed():
@@ -406,3 +411,58 @@ def test_a_claim_waiting_for_a_held_release_fails_its_row_but_the_create_goes_ah
                                            'address="sales@example.com" [held]", which is held back')
     assert real.result["held"] == ['release ann: address="sales@example.com" [held]',
                                    'alias_add cyd: address="sales@example.com" [held]']
+
+
+# --- batches and the size of the result ------------------------------------------------------------------------
+
+
+def test_batches_apply_their_own_rows_check_the_whole_list_and_report_unlisted_once():
+    client = staff()()
+    rows = [dict(name="n%d" % number, display_name="N%d" % number) for number in range(1, 6)]
+    rows[4]["aliases"] = ["n1.alt@example.com", "n2@example.com"]  # n2's address, claimed from another batch
+    delegates = [dict(mailbox="support", grantee="n%d" % number, permission="send_as") for number in range(1, 6)]
+    results = [run(client, mailboxes=rows, delegates=delegates, unlisted="report", batch=dict(size=2, number=number))
+               for number in (1, 2, 3)]
+    assert [r.result["created"] for r in results] == [["n1"], ["n3", "n4"], []]
+    # n2 and n5 claim one address: both fail, each in its own batch, and so does the grant to n2
+    assert results[0].result["failed_entries"] == ["n2", "delegate n2 on support"]
+    assert results[2].result["failed_entries"] == ["n5", "delegate n5 on support"]
+    assert "n2@example.com is claimed by more than one row (n2, n5)" in results[0].result["errors"]["n2"]
+    # each grant goes with its grantee's batch; only the last batch reports who nobody listed
+    assert [sorted(r.result["delegates"].get("support", {})) for r in results] == [
+        ["n1@example.com"], ["n3@example.com", "n4@example.com"], []]
+    assert [r.result["unlisted"] for r in results] == [[], [], ["ann", "bob", "old"]]
+    assert len(set(r.result["plan_digest"] for r in results)) == 3
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(unlisted="remove"), "batch with unlisted=remove"),
+    (dict(exclusive_aliases=True), "batch with exclusive_aliases"),
+    (dict(delegates_mode="exclusive"), "batch with delegates_mode=exclusive"),
+    (dict(batch=dict(size=2, number=3)), "a number from 1 to 2 (the list has 3 rows)"),
+    (dict(batch=dict(size=0, number=1)), "batch needs a size of at least 1"),
+])
+def test_a_batch_refuses_pruning_and_numbers_outside_the_list(options, message):
+    client = staff()()
+    arguments = dict(dict(batch=dict(size=2, number=1)), **options)
+    with pytest.raises(InvalidInputError, match=re.escape(message)):
+        run(client, mailboxes=[dict(name="a"), dict(name="b"), dict(name="c")], **arguments)
+    assert client.reads == [] and client.writes == []
+
+
+def test_the_detail_a_person_reads_is_bounded_the_counted_lists_are_complete():
+    client = FakeProvider([])
+    rows = [dict(name="user%03d" % number, display_name="U") for number in range(250)]
+    result = run(client, True, rows)
+    assert len(result.result["created"]) == 250
+    assert len(result.result["plan"]) == roster.DETAIL_LIMIT + 1 and result.result["plan"][-1] == "... and 150 more steps"
+    assert len(result.diff) == roster.DETAIL_LIMIT + 1 and "and 150 more changed mailboxes" in result.diff[-1]["after"]
+
+
+def test_the_echoed_arguments_carry_no_unset_options_and_long_lists_as_a_count():
+    from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import echoed
+
+    row = dict(name="a", display_name="A", size=None, aliases=None)
+    assert echoed(dict(domain="x", mailboxes=[row], password=None)) == dict(domain="x", mailboxes=[
+        dict(name="a", display_name="A")])
+    assert echoed(dict(mailboxes=[row] * 21)) == dict(mailboxes="21 items (not echoed)")
