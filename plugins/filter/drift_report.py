@@ -52,8 +52,13 @@ def _merged(results):
     """The results of one domain as one: a roster run in batches (the roles' loop) reports a domain in parts."""
     domains = {}
     for result in results:
-        if not isinstance(result, dict) or 'changes' not in result:
+        if not isinstance(result, dict) or ('changes' not in result and 'msg' not in result):
             raise AnsibleFilterError('drift_report expects registered mailbox_roster results (with changes)')
+        if 'changes' not in result:
+            # A run refused as a whole (a batch stopped by the credentials, say): the report says so.
+            args = (result.get('invocation') or {}).get('module_args') or {}
+            result = {'domain': args.get('domain'), 'provider': args.get('provider'), 'failed_entries': ['(the task)'],
+                      'errors': {'(the task)': result['msg']}}
         key = (result.get('domain'), result.get('provider'))
         if key not in domains:
             domains[key] = {'domain': result.get('domain'), 'provider': result.get('provider'), 'changes': {},

@@ -28,14 +28,14 @@ def run(client, params, check_mode):
         assume_created_in_check_mode(check_mode, exc, warnings)
         info = None
     have, want = info is not None, params['state'] == 'present'
-    if have != want and not check_mode:
-        step = activesync_step(name, want)
-        apply_steps(client, domain, [step])
-        first_error([step])
+    steps = [activesync_step(name, want)] if have != want else []
+    if steps and not check_mode:
+        apply_steps(client, domain, steps)
+        first_error(steps)
         # The setup information exists only once the service is attached.
         info = client.get_activesync(domain, name) if want else None
     elif have != want:
         info = None
     result = {'enabled': want, 'activesync': info or {}}
     return Outcome(have != want, result, {'enabled': have}, {'enabled': want},
-                   'ActiveSync of %s (%s)' % (mailbox_address(name, domain), client.name), warnings)
+                   'ActiveSync of %s (%s)' % (mailbox_address(name, domain), client.name), warnings, steps=steps)

@@ -82,4 +82,4 @@ def run(client, params, check_mode):
     removed = [step.data['address'] for step in steps if step.kind == 'alias_remove']
     result = {'aliases': after, 'addresses': [record['primary_address']] + after, 'added': added, 'removed': removed}
     return Outcome(bool(steps), result, {'aliases': record['aliases']}, {'aliases': after},
-                   'aliases of %s (%s)' % (address, client.name), warnings)
+                   'aliases of %s (%s)' % (address, client.name), warnings, steps=steps)

@@ -205,7 +205,7 @@ def run(client, params, check_mode):
     if planned.access_kept is not None:
         result['access_kept'] = planned.access_kept
     return Outcome(bool(planned.steps), result, planned.before, planned.after,
-                   'mailbox %s (%s)' % (address, client.name), planned.warnings)
+                   'mailbox %s (%s)' % (address, client.name), planned.warnings, steps=planned.steps)
 
 
 def create_options_of(params):

@@ -100,4 +100,4 @@ def run(client, params, check_mode):
     result = {'permission': wanted, 'grantee': shown, 'permissions': after}
     return Outcome(changed, result, {'grantee': shown, 'permission': current},
                    {'grantee': shown, 'permission': wanted}, 'permissions on %s (%s)' % (owner, client.name),
-                   warnings)
+                   warnings, steps=[step] if step is not None else [])

@@ -21,6 +21,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection
     secrets_of,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import HostedExchangeError
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan import digest
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -34,11 +35,12 @@ class Outcome(object):
     roster's failed entries); the result is still returned with it.
     """
 
-    def __init__(self, changed, result, before=None, after=None, header=None, warnings=None, failure=None):
+    def __init__(self, changed, result, before=None, after=None, header=None, warnings=None, failure=None, steps=None):
         self.changed = changed
         self.result = result
         self.warnings = warnings or []
         self.failure = failure
+        self.steps = steps  # the planned writes (plan.Step): their digest is returned as plan_digest
         self.diff = None
         if before is not None or after is not None:
             self.diff = {'before': before or {}, 'after': after or {}}
@@ -114,6 +116,9 @@ def run_module(resource, argument_spec, **module_kwargs):
     for warning in outcome.warnings:
         module.warn(scrub(warning, secrets))
     result = dict(scrub_all(outcome.result, secrets), changed=outcome.changed, invocation=invocation)
+    if outcome.steps is not None:
+        result['plan_digest'] = digest([client.name, str(client.account or ''), module.params.get('domain')],
+                                       outcome.steps, [])
     if module._diff and outcome.diff is not None:
         result['diff'] = scrub_all(outcome.diff, secrets)
     if outcome.failure:

@@ -87,6 +87,15 @@ activesync:
       description: The domain to enter on the device.
       type: str
       returned: when attached, on rackspace
+plan_digest:
+  description:
+    - The digest of the writes the task plans (in check mode, the writes a real run would send), the same kind of
+      digest M(mailops.hosted_exchange.mailbox_roster) returns. A role made of several tasks can pin its whole plan
+      with them - the offboard role of this collection does, for an AWX approval between a check job and an apply job.
+  returned: always
+  type: str
+  sample: sha256:9b1f...
+  version_added: 0.3.0
 '''
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.activesync import run

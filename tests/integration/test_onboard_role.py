@@ -51,7 +51,11 @@ def test_check_over_300_compliant_hires_costs_the_read_floor(run_playbook, racks
     gets = len(rackspace_sandbox.requests())
     # the floor: one show per hire, the listing's pages, support's grant pages (+1: the shared mailbox task's own GET)
     floor = 300 + math.ceil(301 / 250) + math.ceil(300 / 250)
-    assert gets == floor + 1 and gets <= 1.1 * floor
+    # in batches of 60 (two minutes of Rackspace's writes: a line in the job output each), each batch reads the
+    # listing and support's grants again: 4 more batches of 2 + 2 pages, within 1.1 x the floor
+    batches = [e for e in result.events if e["event"] == "item_ok" and e["task"].startswith("Mailboxes, aliases")]
+    assert [e["item_label"] for e in batches] == ["hires %d-%d of 300" % (n, n + 59) for n in range(1, 300, 60)]
+    assert gets == floor + 1 + 4 * (2 + 2) and gets <= 1.1 * floor
 
 
 @pytest.mark.sandbox(fixture={"domains": {DOMAIN: {"mailboxes": [
@@ -137,9 +141,11 @@ def test_check_mode_drift_report(run_playbook, rackspace_sandbox, rackspace_env,
     report = json.loads((tmp_path / "drift-example.com.json").read_text())
     assert report["drifted"] == 1 and report["domains"][0]["drifted"] == [
         {"mailbox": "hire0002", "field": "department", "now": "Sales", "should_be": "Finance"}]
-    # what AWX gets through set_stats is the same report
-    stats = [e for e in result.events if e.get("task") == "Publish the drift report for AWX"]
+    # what AWX gets through set_stats is the same report, with the plan an approver would review
+    stats = [e for e in result.events if e.get("task") == "Publish the drift report and the plan for AWX"]
     assert stats and stats[0]["ansible_stats"]["data"]["hosted_exchange_drift"] == {DOMAIN: report}, stats
+    plan = stats[0]["ansible_stats"]["data"]["hosted_exchange_plans"][DOMAIN]
+    assert plan["shared_mailbox"] == "keep" and len(plan["batches"]) == 1 and plan["batches"][0].startswith("sha256:")
 
 
 LEAVERS = [{"name": "lee", "forward_to": "boss@example.com", "shared_mailboxes": ["support"]}]
@@ -213,6 +219,7 @@ def test_offboard_one_wrong_leaver_never_keeps_the_others_access_open(run_playbo
     play["vars"]["offboard_leavers"] = [{"name": "lee", "shared_mailboxes": ["support"]},
                                         {"name": "ghost", "shared_mailboxes": ["support"]},
                                         {"name": "kim", "shared_mailboxes": ["support"]}]
+    play["vars"]["offboard_removal_limit"] = "2"  # two of the domain's three mailboxes: above the default 10%
     checked = run_playbook(play, env=rackspace_env, check=True)
     assert checked.rc != 0 and rackspace_sandbox.writes() == [], checked
     result = run_playbook(play, env=rackspace_env)

@@ -77,6 +77,8 @@ class CallbackModule(CallbackBase):
             msg=data.get('msg'),
             diff=data.get('diff'),
         )
+        if event.startswith('item_'):
+            record['item_label'] = data.get('_ansible_item_label', data.get('item'))
         with open(path, 'a') as handle:
             handle.write(json.dumps(record, cls=_Encoder, sort_keys=True) + '\n')
 
@@ -91,3 +93,10 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_unreachable(self, result):
         self._record('unreachable', result)
+
+    # Each item of a loop (a roster batch: a line in the job output), before the task's own result.
+    def v2_runner_item_on_ok(self, result):
+        self._record('item_ok', result)
+
+    def v2_runner_item_on_failed(self, result):
+        self._record('item_failed', result)
