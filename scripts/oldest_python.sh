@@ -28,8 +28,8 @@ if [ -z "$interpreter" ]; then
     if runs "python$oldest"; then
         interpreter=python$oldest
     else
-        interpreter=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$oldest".*/bin/python"$oldest" 2>/dev/null \
-                      | sort -V | tail -n 1)
+        interpreter=$(find "${PYENV_ROOT:-$HOME/.pyenv}/versions" -maxdepth 3 \
+                      -path "*/versions/$oldest.*/bin/python$oldest" 2>/dev/null | sort -V | tail -n 1)
     fi
 fi
 

@@ -82,7 +82,7 @@ def script_transport(client, *script):
 
 
 try:
-    from ansible.module_utils.testing import patch_module_args
+    from ansible.module_utils.testing import patch_module_args  # pylint: disable=unused-import  # re-exported
 except ImportError:  # ansible-core before 2.19 (make oldest-python runs the oldest core, 2.16)
     @contextlib.contextmanager
     def patch_module_args(args):
