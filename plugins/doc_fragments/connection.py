@@ -98,10 +98,10 @@ options:
     default: 60.0
 requirements:
   - Python 3.10 or later on the host that runs the modules (the oldest Python urllib3 2.7 installs on), within
-    the target Pythons of the ansible-core in use.
-  - requests
-  - urllib3 >= 2.7.0 (it inflates a compressed answer in bounded steps, so the size cap on answers holds); an older
-    urllib3 fails the task before any request.
+    the target Pythons of the ansible-core in use
+  - requests 2.30.0 or later
+  - urllib3 >= 2.7.0 (it inflates a compressed answer in bounded steps, so the size cap on answers holds; with an
+    older urllib3 the task fails before any request)
 notes:
   - Pacing happens per controller host. Runs on several hosts (or several AWX jobs) that share one API
     user share the provider's limit too - give each its own API user or lower the limits accordingly;

@@ -46,6 +46,11 @@ def test_the_urllib3_floor_is_the_same_everywhere():
     assert "urllib3>=%s" % floor in (REPO / "requirements.txt").read_text().splitlines()
 
 
+def test_the_requests_floor_is_the_same_everywhere():
+    floor = stated(r"^requests (\d+\.\d+\.\d+) or later")
+    assert "requests>=%s" % floor in (REPO / "requirements.txt").read_text().splitlines()
+
+
 def test_the_oldest_python_run_uses_the_oldest_libraries_the_collection_allows():
     oldest = pins(REPO / "tests" / "unit" / "requirements-oldest-python.txt")
     assert oldest["urllib3"] == transport.URLLIB3_MINIMUM
