@@ -14,8 +14,9 @@ options:
     description:
       - Which hosted Exchange provider's API to talk to.
       - If not set, the value of the E(HOSTED_EXCHANGE_PROVIDER) environment variable is used.
+      - Required, from the task or from the environment; without either the task fails before any request
+        with a message naming both (in AWX, a credential of the collection's custom credential type sets it).
     type: str
-    required: true
     choices: [rackspace, hostway, odin]
   api_url:
     description:
@@ -27,19 +28,21 @@ options:
   api_user:
     description:
       - The API user. Rackspace API user key; Hostway user name; Odin staff login for HTTP Basic
-        authentication (optional for Odin).
+        authentication. Required for O(provider=rackspace) and O(provider=hostway), optional for O(provider=odin).
       - If not set, the value of the E(HOSTED_EXCHANGE_API_USER) environment variable is used.
     type: str
   api_secret:
     description:
-      - The API secret. Rackspace secret key; Hostway password; Odin password.
+      - The API secret. Rackspace secret key; Hostway password; Odin password. Required for O(provider=rackspace)
+        and O(provider=hostway).
       - If not set, the value of the E(HOSTED_EXCHANGE_API_SECRET) environment variable is used.
       - Never shown in output, diffs or error messages.
     type: str
   account:
     description:
       - The account the mailboxes belong to. Rackspace customer account number (default V(me), the
-        caller's own account); Hostway account; Odin subscription ID.
+        caller's own account); Hostway account; Odin subscription ID. Required for O(provider=hostway) and
+        O(provider=odin).
       - If not set, the value of the E(HOSTED_EXCHANGE_ACCOUNT) environment variable is used.
     type: str
   validate_certs:
@@ -97,8 +100,11 @@ options:
     default: 60.0
     version_added: 0.2.0
 requirements:
-  - requests
-  - urllib3 >= 2.7.0 (it inflates a compressed answer in bounded steps, so the size cap on answers holds)
+  - Python 3.10 or later on the host that runs the modules (the oldest Python urllib3 2.7 installs on), within
+    the target Pythons of the ansible-core in use
+  - requests 2.30.0 or later
+  - urllib3 >= 2.7.0 (it inflates a compressed answer in bounded steps, so the size cap on answers holds; with an
+    older urllib3 the task fails before any request)
 notes:
   - Pacing happens per controller host. Runs on several hosts (or several AWX jobs) that share one API
     user share the provider's limit too - give each its own API user or lower the limits accordingly;

@@ -12,35 +12,51 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import InvalidInputError
 
-PROVIDERS = ('rackspace', 'hostway', 'odin')
-
-# Odin has no public default: every installation has its own management node.
-DEFAULT_API_URLS = {
-    'rackspace': 'https://api.emailsrvr.com/v1',
-    'hostway': 'https://api.hostway.com',
-}
+# The custom credential type of docs/awx.md, which injects the connection options as environment variables.
+CREDENTIAL_TYPE = "the 'Hosted Exchange' custom credential type (docs/awx.md)"
 
 
-def _env(name):
-    return (env_fallback, ['HOSTED_EXCHANGE_' + name])
+def env_var(option):
+    """The environment variable an option falls back to (what the AWX credential type injects)."""
+    return 'HOSTED_EXCHANGE_' + option.upper()
 
 
-def connection_argument_spec():
-    """A fresh copy of the connection options, with the env fallbacks AWX credential types use."""
+def _env(option):
+    return (env_fallback, [env_var(option)])
+
+
+def connection_argument_spec(providers):
+    """A fresh copy of the connection options, with the env fallbacks AWX credential types use.
+
+    ``providers``: the provider names (clients.CLIENTS). provider is not required here: the
+    runner checks it, so a missing one names its environment variable and the credential type.
+    """
     return dict(
-        provider=dict(type='str', required=True, choices=list(PROVIDERS), fallback=_env('PROVIDER')),
-        api_url=dict(type='str', fallback=_env('API_URL')),
-        api_user=dict(type='str', fallback=_env('API_USER')),
-        api_secret=dict(type='str', no_log=True, fallback=_env('API_SECRET')),
-        account=dict(type='str', fallback=_env('ACCOUNT')),
-        validate_certs=dict(type='bool', default=True, fallback=_env('VALIDATE_CERTS')),
-        timeout=dict(type='float', default=30.0, fallback=_env('TIMEOUT')),
-        retries=dict(type='int', default=5, fallback=_env('RETRIES')),
-        retry_budget=dict(type='float', default=120.0, fallback=_env('RETRY_BUDGET')),
-        max_reads_per_minute=dict(type='int', fallback=_env('MAX_READS_PER_MINUTE')),
-        max_writes_per_minute=dict(type='int', fallback=_env('MAX_WRITES_PER_MINUTE')),
-        rate_window=dict(type='float', default=60.0, fallback=_env('RATE_WINDOW')),
+        provider=dict(type='str', choices=list(providers), fallback=_env('provider')),
+        api_url=dict(type='str', fallback=_env('api_url')),
+        api_user=dict(type='str', fallback=_env('api_user')),
+        api_secret=dict(type='str', no_log=True, fallback=_env('api_secret')),
+        account=dict(type='str', fallback=_env('account')),
+        validate_certs=dict(type='bool', default=True, fallback=_env('validate_certs')),
+        timeout=dict(type='float', default=30.0, fallback=_env('timeout')),
+        retries=dict(type='int', default=5, fallback=_env('retries')),
+        retry_budget=dict(type='float', default=120.0, fallback=_env('retry_budget')),
+        max_reads_per_minute=dict(type='int', fallback=_env('max_reads_per_minute')),
+        max_writes_per_minute=dict(type='int', fallback=_env('max_writes_per_minute')),
+        rate_window=dict(type='float', default=60.0, fallback=_env('rate_window')),
     )
+
+
+def missing_options(options, provider=None, hint=None):
+    """The error for connection options a task needs but got neither from the task nor from the environment:
+    it names each option, its environment variable and the AWX credential type that injects them."""
+    plural = len(options) > 1
+    return InvalidInputError(
+        '%s %s required%s%s: set %s in the task (or module_defaults) or the environment variable%s %s; '
+        'in AWX, attach a credential of %s to the job template'
+        % (', '.join(options), 'are' if plural else 'is', ' for provider %s' % provider if provider else '',
+           ' (%s)' % hint if hint else '', 'them' if plural else 'it', 's' if plural else '',
+           ', '.join(env_var(option) for option in options), CREDENTIAL_TYPE))
 
 
 def check_connection(params, provider=None):

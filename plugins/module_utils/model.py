@@ -49,6 +49,10 @@ MAILBOX_FIELDS = {
     'pop3': 'bool',
 }
 
+# The canonical fields of a full mailbox record: a provider leaves out the ones it cannot read (its client's
+# ``unreadable``), never filling them with an empty or default value.
+RECORD_FIELDS = tuple(sorted(list(MAILBOX_FIELDS) + ['aliases', 'activesync', 'current_usage']))
+
 PERMISSIONS = ('full_access', 'send_as', 'both')
 # Everything a mailbox_roster entry (an HR list row) may carry, on any provider.
 ENTRY_OPTIONS = tuple(sorted(list(MAILBOX_FIELDS) + ['name', 'login', 'service_user_id', 'aliases', 'activesync']))

@@ -115,9 +115,12 @@ def as_name(value, what, provider=None, obj=None):
     return text
 
 
-def as_flag(value, what, provider=None, obj=None, default=False):
-    """true/false, 1/0, "true"/"false" (any case); absent gives default."""
+def as_flag(value, what, provider=None, obj=None, default=False, required=False):
+    """true/false, 1/0, "true"/"false" (any case); absent gives default, or an error when ``required``
+    (a field the API always answers: its absence is a broken answer, never "false")."""
     if value is None or value == '':
+        if required:
+            raise unexpected(what, 'true or false', value, provider, obj)
         return default
     if isinstance(value, bool):
         return value
@@ -128,9 +131,12 @@ def as_flag(value, what, provider=None, obj=None, default=False):
     raise unexpected(what, 'true or false', value, provider, obj)
 
 
-def as_number(value, what, provider=None, obj=None):
-    """An int (or a float that is not whole) from a number or a numeric text; absent gives None."""
+def as_number(value, what, provider=None, obj=None, required=False):
+    """An int (or a float that is not whole) from a number or a numeric text; absent gives None, or an error
+    when ``required`` (a field the API always answers)."""
     if value is None or value == '':
+        if required:
+            raise unexpected(what, 'a number', value, provider, obj)
         return None
     if isinstance(value, bool):
         raise unexpected(what, 'a number', value, provider, obj)

@@ -11,21 +11,20 @@ current state, plans the difference and applies it only outside check mode, so t
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import sys
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.clients import make_client
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import (
-    connection_argument_spec,
-    secrets_of,
-)
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.clients import argument_spec, make_client
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import missing_options, secrets_of
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import HostedExchangeError
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan import digest
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-)
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils import transport
+
+# The oldest Python the modules run on (the requirements in doc_fragments/connection.py say it): the oldest
+# that urllib3 2.7 installs on.
+PYTHON_MINIMUM = (3, 10)
 
 
 class Outcome(object):
@@ -91,15 +90,39 @@ def echoed(value):
     return value
 
 
-def run_module(resource, argument_spec, **module_kwargs):
-    spec = connection_argument_spec()
-    spec.update(argument_spec)
+def urllib3_problem():
+    """Why the installed urllib3 cannot carry the collection's safety guarantees, or None."""
+    if not transport.urllib3_too_old():
+        return None
+    python = '%d.%d' % sys.version_info[:2]
+    text = ('%s is required on the host that runs this module (found urllib3 %s, Python %s at %s): older '
+            'versions inflate a compressed answer all at once, so the cap on the size of an answer cannot hold. '
+            'Install it there (pip install "urllib3>=%s", as the collection\'s requirements.txt asks) or set '
+            'ansible_python_interpreter to a Python that has it'
+            % ('urllib3 >= %s' % transport.URLLIB3_MINIMUM, transport.URLLIB3_VERSION, python, sys.executable,
+               transport.URLLIB3_MINIMUM))
+    if sys.version_info[:2] < PYTHON_MINIMUM:
+        text += '; urllib3 %s needs Python %d.%d or later, which this host\'s Python %s is not' % (
+            (transport.URLLIB3_MINIMUM,) + PYTHON_MINIMUM + (python,))
+    return text
+
+
+def run_module(resource, module_argument_spec, **module_kwargs):
+    spec = argument_spec()
+    spec.update(module_argument_spec)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    invocation = {'module_args': echoed(module.params)}
+    # What the host and the task must provide, checked before any request.
+    if not transport.HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=transport.REQUESTS_IMPORT_ERROR,
+                         invocation=invocation)
+    problem = urllib3_problem()
+    if problem:
+        module.fail_json(msg=problem, invocation=invocation)
+    if not module.params.get('provider'):
+        module.fail_json(msg=str(missing_options(['provider'])), invocation=invocation)
     client = None
     secrets = secrets_of(module.params)
-    invocation = {'module_args': echoed(module.params)}
     try:
         client = make_client(module.params)
         outcome = resource(client, module.params, module.check_mode)

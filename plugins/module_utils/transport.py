@@ -29,6 +29,8 @@ import threading
 import time
 import traceback
 
+from ansible.module_utils.compat.version import LooseVersion
+
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     InvalidInputError,
     ProviderError,
@@ -37,11 +39,18 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors imp
 
 try:
     import requests
+    import urllib3
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
+    URLLIB3_VERSION = urllib3.__version__
 except ImportError:
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    URLLIB3_VERSION = None
+
+# urllib3 inflates a compressed answer in bounded steps from 2.7 on; older ones inflate a whole read, or a chain
+# of encodings, at once, so the cap on an answer's size (MAX_ANSWER_BYTES) would not hold for compressed answers.
+URLLIB3_MINIMUM = '2.7.0'
 
 USER_AGENT = 'mailops.hosted_exchange Ansible collection'
 SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
@@ -60,6 +69,15 @@ READ_CHUNK = 64 * 1024
 
 # What request() returns when a write failed ambiguously and the read-back showed it took effect.
 CONFIRMED = object()
+
+
+def urllib3_too_old(version=None):
+    """Whether the installed urllib3 (or the given version text) is older than URLLIB3_MINIMUM."""
+    version = URLLIB3_VERSION if version is None else version
+    try:
+        return LooseVersion(str(version)) < LooseVersion(URLLIB3_MINIMUM)
+    except TypeError:  # a version text that does not compare (e.g. starting with letters): not one we know
+        return True
 
 
 def backoff_delay(attempt, base=BACKOFF_BASE, cap=BACKOFF_CAP, rand=random.uniform):

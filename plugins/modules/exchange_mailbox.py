@@ -282,6 +282,9 @@ mailbox:
   description:
     - The mailbox after the task, in the collection's canonical model; in check mode, the predicted state.
     - Empty when the mailbox is absent. Never contains the password.
+    - A field the provider cannot read is left out, never returned as empty or a default (for example
+      C(aliases) on hostway); M(mailops.hosted_exchange.mailbox_info) lists them per provider in
+      RV(mailops.hosted_exchange.mailbox_info#module:capabilities.unreadable).
   returned: always
   type: dict
   sample:
@@ -319,7 +322,7 @@ mailbox:
       description: The other e-mail addresses of the mailbox.
       type: list
       elements: str
-      returned: when present
+      returned: when the provider can read them (not on hostway, whose API cannot)
     activesync:
       description: Whether ActiveSync is attached.
       type: bool

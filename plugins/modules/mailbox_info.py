@@ -118,6 +118,10 @@ mailboxes:
     - The mailboxes found, in the canonical model. Listing entries carry C(name), C(domain), C(address),
       C(display_name) and the O(fields) asked for; full records (O(name), O(details), O(include)) carry
       every field M(mailops.hosted_exchange.exchange_mailbox) returns.
+    - What the provider cannot read is left out of every record - unknown, never an empty list or a default
+      value (for example C(aliases) on hostway, whose API has no way to read them); RV(capabilities.unreadable)
+      lists those fields. A value the provider answers in the wrong shape fails the task, naming the field and
+      the mailbox.
   returned: always
   type: list
   elements: dict
@@ -196,12 +200,21 @@ capabilities:
     max_size_mb:
       description: The largest mailbox size (MB) the API can carry, where it has a bound (odin), else null.
       type: int
+    unreadable:
+      description:
+        - The fields of a full mailbox record the provider's API cannot read, so they are never in a record it
+          returns (unknown, not empty) - for example C(aliases) on hostway; on odin the contact fields and
+          forwarding; on rackspace the protocol switches.
+      type: list
+      elements: str
+      version_added: 0.3.0
   sample:
     provider: hostway
     mailbox_options: [city, company, country, department, display_name, fax, first_name, forwarding_address]
     create_requires: [password]
     modules: []
     can_disable: false
+    unreadable: [aliases, business_phone, current_usage, custom_id, directory_visible, enabled, hidden]
 '''
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.info import run

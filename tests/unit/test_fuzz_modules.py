@@ -22,6 +22,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.modules import (
     mailbox_permission,
     mailbox_roster,
 )
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.clients import CLIENTS
 from tests.sandbox import start_sandbox
 
 SEED = 20261129
@@ -45,7 +46,11 @@ HOSTILE_TEXT = [
     "x@-bad.com", "x@" + "a" * 250 + ".com", "alex@example.com/..", "alex@example.com?x=1", "ALEX", "alex",
 ]
 HOSTILE_VALUES = HOSTILE_TEXT + [None, 0, -1, 10 ** 12, 1.5, True, False, [], ["a"], {}, {"a": 1}]
-PROVIDERS = ("rackspace", "hostway", "odin")
+PROVIDERS = tuple(CLIENTS)
+# The suite's promise: at least this many argument sets run, over all providers.
+AT_LEAST = 1000
+# The modules a provider serves only if its client lists the feature.
+FEATURE_MODULES = {"mailbox_alias": "alias", "mailbox_permission": "permission", "activesync_service": "activesync"}
 
 
 def sandbox_for(provider):
@@ -135,7 +140,7 @@ def applied_writes(sandbox):
 
 
 def run_module(module, args):
-    """(result dict, raw stdout) of one in-process module run."""
+    """(result dict, raw stdout) of one in-process module run; None for the result when the module gave none."""
     output = io.StringIO()
     with patch_module_args(args), redirect_stdout(output):
         try:
@@ -144,7 +149,7 @@ def run_module(module, args):
             pass
     text = output.getvalue()
     start = text.find("{")
-    return (json.loads(text[start:]) if start >= 0 else {"failed": True, "msg": "no JSON: %r" % text[:200]}), text
+    return (json.loads(text[start:]) if start >= 0 else None), text
 
 
 @pytest.fixture(scope="module", params=PROVIDERS)
@@ -160,14 +165,22 @@ def test_generated_argument_sets_succeed_or_fail_cleanly_with_no_write(provider_
                       timeout=5, retries=0, retry_budget=5, max_reads_per_minute=0, max_writes_per_minute=0)
     if account:
         connection["account"] = account
-    problems, outcomes = [], {"ok": 0, "failed": 0}
-    for case_id, module, args in cases(provider):
-        writes_before = len(applied_writes(sandbox))
+    generated = cases(provider)
+    problems, outcomes, ran, reached = [], {"ok": 0, "failed": 0}, {}, set()
+    for case_id, module, args in generated:
+        writes_before, requests_before = len(applied_writes(sandbox)), len(sandbox.requests())
         result, text = run_module(module, dict(args, **connection))
-        outcomes["failed" if result.get("failed") else "ok"] += 1
+        where = "%s %s %r" % (case_id, module, dict((k, v) for k, v in args.items() if k != "password"))
+        if result is None:
+            problems.append("%s: the module gave no result: %r" % (where, text[:200]))
+            continue
+        outcome = "failed" if result.get("failed") else "ok"
+        outcomes[outcome] += 1
+        ran.setdefault(module, set()).add(outcome)
+        if len(sandbox.requests()) > requests_before:
+            reached.add(module)
         message = str(result.get("msg", ""))
         wrote = len(applied_writes(sandbox)) - writes_before
-        where = "%s %s %r" % (case_id, module, dict((k, v) for k, v in args.items() if k != "password"))
         if result.get("failed"):
             if not message or "unexpected" in message or "defect" in message or "Traceback" in text:
                 problems.append("%s: not a clean failure: %s" % (where, message[:300]))
@@ -177,11 +190,15 @@ def test_generated_argument_sets_succeed_or_fail_cleanly_with_no_write(provider_
             if secret in text:
                 problems.append("%s: a secret appears in the output" % where)
     assert problems == [], "\n".join(problems[:40])
-    # The generator must exercise both outcomes, or it proves nothing.
+    # What really ran: every generated set, each to a result of the module's own, this provider's share of the
+    # suite's thousand at least, and every module.
+    assert outcomes["ok"] + outcomes["failed"] == len(generated) >= -(-AT_LEAST // len(PROVIDERS)), outcomes
+    assert set(ran) == set(MODULES)
+    # Both outcomes, or the generator proves nothing: overall, and for every module the provider serves, whose
+    # sets must reach the provider too. A module it does not serve fails every time without a request.
     assert outcomes["ok"] >= 20 and outcomes["failed"] > 100, outcomes
-
-
-def test_at_least_a_thousand_argument_sets_over_the_modules():
-    total = sum(len(cases(provider)) for provider in PROVIDERS)
-    modules = set(module for provider in PROVIDERS for _id, module, _args in cases(provider))
-    assert total >= 1000 and modules == set(MODULES)
+    served = set(module for module in MODULES
+                 if module not in FEATURE_MODULES or FEATURE_MODULES[module] in CLIENTS[provider].features)
+    assert [module for module in sorted(served) if ran[module] != {"ok", "failed"}] == []
+    assert reached == served
+    assert all(ran[module] == {"failed"} for module in set(MODULES) - served)

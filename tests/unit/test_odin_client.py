@@ -350,7 +350,7 @@ def test_no_secret_appears_in_any_error_message():
     ([dict(DIRECTORY[0], mailbox_id=1.5)], "the answer gave a number where mailbox_id should be a whole number"),
     ([dict(DIRECTORY[0], mailbox_id="one")], "the answer gave a text where mailbox_id should be a number"),
     ([dict(DIRECTORY[0], email_address=["alice@example.com"])], "where email_address should be a text"),
-    ([dict(DIRECTORY[0], size="lots")], "where a size in KB should be a number"),
+    ([dict(DIRECTORY[0], size="lots")], "subscription 1000042: the answer gave a text where size should be a number"),
 ])
 def test_a_directory_of_the_wrong_shape_is_an_unexpected_answer_never_a_crash(directory, message):
     client, _session = client_with(ok(directory))
@@ -361,14 +361,37 @@ def test_a_directory_of_the_wrong_shape_is_an_unexpected_answer_never_a_crash(di
 
 @pytest.mark.parametrize("info, message", [
     ([ALICE_INFO], "the answer gave a list where getMailboxInfo should be an object"),
-    (dict(ALICE_INFO, size_limit="2 GB"), "where a size in KB should be a number"),
+    (dict(ALICE_INFO, size_limit="2 GB"), "alice@example.com: the answer gave a text where size_limit should be a number"),
     (dict(ALICE_INFO, owa="perhaps"), "the answer gave a text where owa should be true or false"),
     (dict(ALICE_INFO, display_name={"text": "x"}), "where display_name should be a text"),
+    # What getMailboxInfo always carries: missing is a broken answer, never "off", "shown" or "no limit".
+    (dict((k, v) for k, v in ALICE_INFO.items() if k != "size_limit"),
+     "alice@example.com: the answer gave nothing where size_limit should be a number"),
+    (dict((k, v) for k, v in ALICE_INFO.items() if k != "owa"),
+     "alice@example.com: the answer gave nothing where owa should be true or false"),
+    (dict((k, v) for k, v in ALICE_INFO.items() if k != "show_in_address_book"),
+     "alice@example.com: the answer gave nothing where show_in_address_book should be true or false"),
+    (dict((k, v) for k, v in ALICE_INFO.items() if k != "active_sync"),
+     "alice@example.com: the answer gave nothing where active_sync should be true or false"),
 ])
 def test_mailbox_info_of_the_wrong_shape_is_an_unexpected_answer(info, message):
     client, _session = client_with(ok(DIRECTORY), ok(info))
-    with pytest.raises(UnexpectedAnswer, match=message):
+    with pytest.raises(UnexpectedAnswer) as raised:
         client.get_mailbox("example.com", "alice", need=("size", "owa"))
+    assert message in str(raised.value)
+
+
+def test_addresses_of_the_wrong_kind_are_an_error_never_no_aliases():
+    client, _session = client_with(ok(DIRECTORY), ok(ALICE_INFO), ok(""))
+    with pytest.raises(UnexpectedAnswer, match="where the e-mail addresses should be a list"):
+        client.get_mailbox("example.com", "alice")
+
+
+def test_a_full_record_leaves_out_only_what_the_api_cannot_read():
+    client, _session = client_with(ok(DIRECTORY), ok(ALICE_INFO), ok(ALICE_ADDRESSES))
+    record = client.get_mailbox("example.com", "alice")
+    assert record["aliases"] == ["al@example.com"] and record["hidden"] is False and record["size"] == 2048
+    assert set(record) & set(odin.OdinClient.unreadable) == set()
 
 
 # --- the directory and what each read costs ---------------------------------------------------------------

@@ -1,20 +1,28 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, Mailops Engineering
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The interface every provider client implements, in the canonical model.
+"""The contract every provider client implements, in the canonical model.
 
 Mailboxes are named by (domain, name); a client that addresses them otherwise (Odin's
 numeric ids) resolves that itself. Records are dicts of model.MAILBOX_FIELDS plus the
 read-only keys name, domain, address, aliases, activesync, ...; a client never calls
-exit_json and never returns a secret.
+exit_json and never returns a secret. A field the provider cannot read is left out of a
+record (``unreadable``), never filled with an empty or default value; a value the provider
+answers in the wrong shape is an error naming the field and the object.
 
 What a provider can do is said here, once, by each client's class attributes; modules,
 roles and playbooks ask ``capabilities()`` instead of keeping a copy.
+
+The abstract methods are what every client must implement; the methods of a feature
+(FEATURE_METHODS) are what a client that lists the feature in ``features`` must implement.
+Everything else has a default here. docs/providers.md ("Adding a provider") says how a new
+provider is added; tests/unit/plugins/test_registry.py checks every registered client.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import abc
 import base64
 import json
 from xml.sax.saxutils import escape
@@ -22,7 +30,11 @@ from xml.sax.saxutils import escape
 from ansible.module_utils.six.moves.urllib.parse import quote, quote_plus, urlsplit
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils import model
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import check_connection, secrets_of
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import (
+    check_connection,
+    missing_options,
+    secrets_of,
+)
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     InvalidInputError,
     NotFoundError,
@@ -32,10 +44,19 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.pacing imp
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.transport import Transport
 
 FEATURES = ('alias', 'permission', 'activesync')
+# The methods a client must implement for each feature it serves (the others refuse by default).
+FEATURE_METHODS = {
+    'alias': ('add_alias', 'remove_alias'),
+    'permission': ('get_permissions', 'resolve_grantee', 'set_permission', 'revoke_permission'),
+    'activesync': ('get_activesync', 'set_activesync'),
+}
 
 
-class ProviderClient(object):
+class ProviderClient(metaclass=abc.ABCMeta):
+    # The provider's key: the value of the provider option, and the key of clients.CLIENTS.
     name = None
+    # The API's public base URL, where it has one (else api_url is required).
+    default_api_url = None
     # exchange_mailbox options this provider honours; any other option set in a task fails.
     mailbox_options = frozenset()
     # What a create needs besides the name (checked before any write).
@@ -65,6 +86,8 @@ class ProviderClient(object):
     create_sets = frozenset()
     # The largest mailbox size (MB) the API can carry, where it has a bound.
     max_size_mb = None
+    # Canonical fields of a full mailbox record that the API cannot read: left out of every record it returns.
+    unreadable = frozenset()
 
     def __init__(self, params):
         check_connection(params, self.name)
@@ -92,6 +115,7 @@ class ProviderClient(object):
             'access_kept_when_disabled': list(cls.access_kept_when_disabled),
             'rate_limits': dict(cls.rate_limits),
             'max_size_mb': cls.max_size_mb,
+            'unreadable': sorted(cls.unreadable),
         }
 
     def make_transport(self, **kwargs):
@@ -153,11 +177,12 @@ class ProviderClient(object):
 
     # --- checks made before any request -----------------------------------------------------
 
-    def require_params(self, *names):
-        missing = [name for name in names if not self.params.get(name)]
+    def require_params(self, *names, **kwargs):
+        """Fail, before any request, on connection options this provider needs that the task did not get
+        (naming each option, its environment variable and the AWX credential type)."""
+        missing = [name for name in names if self.params.get(name) in (None, '')]
         if missing:
-            raise InvalidInputError('%s required for provider %s' % (', '.join(missing) + (' is' if len(missing) == 1 else ' are'),
-                                                                     self.name))
+            raise missing_options(missing, provider=self.name, hint=kwargs.get('hint'))
 
     def check_api_url(self, url):
         """url without a trailing slash, if it is an http(s) URL with a host; else a clear error, nothing sent."""
@@ -216,69 +241,81 @@ class ProviderClient(object):
         """Addresses of a mailbox that must never be removed (the ones the client finds it by)."""
         return []
 
+    @abc.abstractmethod
+    def check_password(self, password, name, domain, display_name=None):
+        """Before any request: InvalidInputError naming the provider's password rules the password breaks
+        (never the password itself), so check mode predicts a refusal too. A provider whose password policy
+        is each installation's own checks nothing."""
+
     # --- mailboxes --------------------------------------------------------------------------
 
+    @abc.abstractmethod
     def get_mailbox(self, domain, name, need=None):
         """The canonical record, or None when the mailbox does not exist in a domain that does.
 
         ``need``: the canonical fields the caller will look at (None: all). A client may skip
         reads that only serve fields nobody needs. An unknown domain or account is an error
         (NotFoundError naming it), found with at most one more read, made only when the
-        mailbox is absent.
+        mailbox is absent. Fields in ``unreadable`` are never in the record.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def create_mailbox(self, domain, name, fields, password):
-        raise NotImplementedError
+        """Create the mailbox with fields (canonical, plus create_sets and the create options)."""
 
+    @abc.abstractmethod
     def update_mailbox(self, domain, name, changes, password, before):
         """Apply changes (canonical fields); password is None unless it is to be set."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def delete_mailbox(self, domain, name, before):
-        raise NotImplementedError
+        """Remove the mailbox (before: its record as read); one already gone is not an error."""
 
+    @abc.abstractmethod
     def list_mailboxes(self, domain, filters):
         """Summaries of every mailbox of a domain that matches filters (mailbox_info options), all pages.
 
         An unknown domain or account is an error, never an empty list.
         """
-        raise NotImplementedError
 
     def domain_listing(self, domain):
         """Every mailbox of a domain with the listing_fields, in as few reads as the provider allows."""
         return self.list_mailboxes(domain, {'fields': sorted(self.listing_fields & frozenset(('size', 'activesync')))})
 
-    # --- aliases, permissions, ActiveSync -----------------------------------------------------
+    # --- aliases, permissions, ActiveSync: FEATURE_METHODS -----------------------------------
+    # A client serving a feature overrides all of its methods; these defaults refuse, for the others.
+
+    def _unsupported(self, module_name):
+        raise NotSupportedError('%s is not supported by provider %s' % (module_name, self.name))
 
     def add_alias(self, domain, name, address):
-        raise NotImplementedError
+        self._unsupported('mailbox_alias')
 
     def remove_alias(self, domain, name, address):
-        raise NotImplementedError
+        self._unsupported('mailbox_alias')
 
     def get_permissions(self, domain, name):
         """[{'grantee': address, 'permission': full_access|send_as|both, 'key': identity}] or raise NotFoundError.
 
         ``key`` identifies the grantee's mailbox (its primary address, or an id) as resolve_grantee does.
         """
-        raise NotImplementedError
+        self._unsupported('mailbox_permission')
 
     def resolve_grantee(self, domain, grantee_address):
         """{'key': identity, 'address': primary address} of the mailbox the address names, or None when no
         mailbox of this account has it. A mailbox of another account is refused (InvalidInputError)."""
-        raise NotImplementedError
+        self._unsupported('mailbox_permission')
 
     def set_permission(self, domain, name, grantee, permission, current):
         """Grant (current None) or change a grant to permission; grantee as resolve_grantee returns it."""
-        raise NotImplementedError
+        self._unsupported('mailbox_permission')
 
     def revoke_permission(self, domain, name, grantee, current):
-        raise NotImplementedError
+        self._unsupported('mailbox_permission')
 
     def get_activesync(self, domain, name):
         """Setup info dict when ActiveSync is attached, None when not; NotFoundError for no mailbox."""
-        raise NotImplementedError
+        self._unsupported('activesync_service')
 
     def set_activesync(self, domain, name, enabled):
-        raise NotImplementedError
+        self._unsupported('activesync_service')

@@ -17,7 +17,6 @@ import re
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urljoin, urlsplit
 
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import DEFAULT_API_URLS
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     AuthError,
     InvalidInputError,
@@ -35,6 +34,8 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model impo
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.payload import (
     as_dict,
     as_list,
+    as_name,
+    as_number,
     as_text,
     decode_json,
     foreign_text,
@@ -144,30 +145,25 @@ def from_exchange(data, name, domain, forwarding=None):
         record[canonical] = normalize(MAILBOX_FIELDS[canonical], as_text(data.get(wire), wire, P, address))
     for canonical, wire in SWITCH_FIELDS:
         record[canonical] = flag(data.get(wire), wire, address)
-    record['primary_address'] = (as_text(data.get('primarySmtpAddress'), 'primarySmtpAddress', P, address)
-                                 or address).lower()
-    record['size'] = megabytes(data.get('quota'))
-    # Hostway has no way to read a mailbox's aliases.
-    record['aliases'] = []
+    record['primary_address'] = as_name(data.get('primarySmtpAddress'), 'primarySmtpAddress', P, address).lower()
+    record['size'] = megabytes(data.get('quota'), address, required=True)
+    # Hostway has no way to read a mailbox's aliases: they are left out (unreadable), never "none".
     if forwarding is not None:
         record['forwarding_address'] = forwarding
     return record
 
 
 def flag(value, wire, obj):
-    if value in (None, ''):
-        return False
+    """A switch the exchange resource always carries: absent or anything but true/false is a broken answer."""
     if isinstance(value, bool) or isinstance(value, str) and value.strip().lower() in ('true', 'false'):
         return normalize('bool', value)
     raise unexpected(wire, 'true or false', value, P, obj)
 
 
-def megabytes(value):
-    """A quota in megabytes (the list sends a number, the exchange resource a string), else None."""
-    try:
-        return normalize('int', value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite number
-        return None
+def megabytes(value, obj, required=False):
+    """A quota in megabytes (the list sends a number, the exchange resource a string); anything that is not
+    a number is an error naming it, never "no quota"."""
+    return as_number(value, 'quota', P, obj, required=required)
 
 
 def forward_targets(data, obj=None):
@@ -220,6 +216,7 @@ def _text(value):
 
 class HostwayClient(ProviderClient):
     name = 'hostway'
+    default_api_url = 'https://api.hostway.com'
     mailbox_options = frozenset(canonical for canonical, _wire in SETTABLE_FIELDS) | frozenset(('forwarding_address',))
     create_requires = ('password',)
     info_options = frozenset(('name_startswith', 'name_contains', 'fields', 'details', 'include'))
@@ -230,11 +227,14 @@ class HostwayClient(ProviderClient):
     listing_is_exchange_only = False
     # Nothing of a Hostway mailbox's access can be cut through the API: no disable, read-only protocols.
     access_kept_when_disabled = ('login with the password', 'OWA', 'Outlook (MAPI)', 'IMAP4', 'POP3', 'ActiveSync')
+    # Not in the API's exchange resource (aliases: no way to read them at all).
+    unreadable = frozenset(('aliases', 'enabled', 'hidden', 'public_folder_admin', 'directory_visible',
+                            'save_forwarded_email', 'business_phone', 'pager', 'notes', 'custom_id', 'current_usage'))
 
     def __init__(self, params):
         super(HostwayClient, self).__init__(params)
         self.require_params('api_user', 'api_secret', 'account')
-        self.base_url = self.check_api_url(params.get('api_url') or DEFAULT_API_URLS['hostway'])
+        self.base_url = self.check_api_url(params.get('api_url') or self.default_api_url)
         self.account = str(params['account']).strip()
         if not ACCOUNT_PATTERN.match(self.account):
             raise InvalidInputError('account must be a Hostway account name (letters, digits, ".", "_", "-"; got %r)'
@@ -469,7 +469,7 @@ class HostwayClient(ProviderClient):
                 continue
             record = {'name': name, 'domain': domain, 'address': mailbox_address(name, domain)}
             if 'size' in fields:
-                record['size'] = megabytes(entry.get('quota'))
+                record['size'] = megabytes(entry.get('quota'), obj, required=True)
             records.append(record)
         # A 404 on the exchange resource of a listed username means "not Exchange", not "absent".
         self.listed.update(record['name'].lower() for record in records)

@@ -66,9 +66,10 @@ def mb_to_kb(megabytes):
     return int(megabytes) * KB_PER_MB
 
 
-def kb_to_mb(kilobytes):
-    """Whole megabytes as an int; anything else as the exact float, never rounded."""
-    kilobytes = as_number(kilobytes, 'a size in KB', P)
+def kb_to_mb(kilobytes, what='a size in KB', obj=None, required=False):
+    """Whole megabytes as an int; anything else as the exact float, never rounded. A value that is not a
+    number is an error naming the field and the object."""
+    kilobytes = as_number(kilobytes, what, P, obj, required=required)
     if kilobytes is None:
         return None
     kilobytes = int(kilobytes)
@@ -119,11 +120,12 @@ def from_info(info, entry, addresses, domain, name):
         'address': address,
         'display_name': entry['display_name'],
         'primary_address': entry['primary'] or address,
-        'current_usage': entry['usage'],
         'mailbox_id': entry['mailbox_id'],
         'user_id': entry['user_id'],
         'login': entry['login'] or None,
     }
+    if entry['usage'] is not None:
+        record['current_usage'] = entry['usage']
     if addresses is not None:
         primary, aliases = split_addresses(addresses, address)
         record['primary_address'] = primary or record['primary_address']
@@ -131,16 +133,20 @@ def from_info(info, entry, addresses, domain, name):
     if info is not None:
         info = as_dict(info, 'getMailboxInfo', P, address)
         record['display_name'] = as_text(info.get('display_name'), 'display_name', P, address) or record['display_name']
-        record['size'] = kb_to_mb(info.get('size_limit'))
-        record['current_usage'] = kb_to_mb(info.get('size'))
-        record['hidden'] = not as_flag(info.get('show_in_address_book'), 'show_in_address_book', P, address, True)
+        # getMailboxInfo always carries these: an absent one is a broken answer, never "off" or "no limit".
+        record['size'] = kb_to_mb(info.get('size_limit'), 'size_limit', address, required=True)
+        usage = kb_to_mb(info.get('size'), 'size', address)
+        if usage is not None:
+            record['current_usage'] = usage
+        record['hidden'] = not as_flag(info.get('show_in_address_book'), 'show_in_address_book', P, address,
+                                       required=True)
         # The mailbox's own answer wins over what the listing (or a create just made) said.
         record['login'] = as_text(info.get('login'), 'login', P, address) or record['login']
         user_id = as_number(info.get('user_id'), 'user_id', P, address)
         record['user_id'] = user_id if isinstance(user_id, int) else record['user_id']
-        record['activesync'] = as_flag(info.get('active_sync'), 'active_sync', P, address)
+        record['activesync'] = as_flag(info.get('active_sync'), 'active_sync', P, address, required=True)
         for protocol in PROTOCOLS:
-            record[protocol] = as_flag(info.get(protocol), protocol, P, address)
+            record[protocol] = as_flag(info.get(protocol), protocol, P, address, required=True)
     return record
 
 
@@ -164,7 +170,7 @@ def directory_entry(entry, obj):
         'display_name': as_text(entry.get('display_name'), 'display_name', P, obj),
         'login': as_text(entry.get('login'), 'login', P, obj),
         'user_id': user_id if isinstance(user_id, int) else None,
-        'usage': kb_to_mb(entry.get('size')),
+        'usage': kb_to_mb(entry.get('size'), 'size', obj),
     }
 
 
@@ -199,14 +205,17 @@ class OdinClient(ProviderClient):
     # Odin cannot disable a mailbox; switching every protocol and ActiveSync off cuts its use.
     disable_changes = {'owa': False, 'mapi': False, 'imap4': False, 'pop3': False, 'activesync': False}
     access_kept_when_disabled = ('the service user itself (its login and password cannot be changed through the API)',)
+    # Not in the pem.exchange API: the mailbox switch, forwarding, the directory settings and the contact fields.
+    unreadable = frozenset(('enabled', 'public_folder_admin', 'directory_visible', 'forwarding_address',
+                            'save_forwarded_email', 'first_name', 'last_name', 'job_title', 'company', 'department',
+                            'business_phone', 'home_phone', 'mobile_phone', 'fax', 'pager', 'street', 'city',
+                            'state_province', 'postal_code', 'country', 'notes', 'custom_id'))
 
     def __init__(self, params):
         super(OdinClient, self).__init__(params)
-        if not params.get('api_url'):
-            raise InvalidInputError('api_url is required for provider odin (the XML-RPC address of the management '
-                                    'node, for example https://oa.example.com:8440/RPC2)', provider=self.name)
-        if params.get('account') in (None, ''):
-            raise InvalidInputError('account is required for provider odin (the subscription ID)', provider=self.name)
+        self.require_params('api_url', hint='the XML-RPC address of the management node, for example '
+                                            'https://oa.example.com:8440/RPC2')
+        self.require_params('account', hint='the subscription ID')
         try:
             self.subscription_id = int(str(params['account']).strip())
         except ValueError:
@@ -337,8 +346,9 @@ class OdinClient(ProviderClient):
 
     def _address_list(self, mailbox_id, obj, fresh=False):
         if fresh or mailbox_id not in self._addresses:
+            # A list, checked by split_addresses: an answer of another kind is an error, never "no addresses".
             self._addresses[mailbox_id] = self._read('pem.exchange.getEmailAddresses', {'mailbox_id': mailbox_id},
-                                                     obj) or []
+                                                     obj)
         return self._addresses[mailbox_id]
 
     def _addresses_of(self, mailbox_id, obj, fresh=False):
@@ -484,14 +494,15 @@ class OdinClient(ProviderClient):
                 continue
             record = {'name': local, 'domain': domain, 'address': entry['primary'], 'mailbox_id': mailbox_id,
                       'display_name': entry['display_name'], 'primary_address': entry['primary']}
-            if 'current_usage' in wanted:
+            if 'current_usage' in wanted and entry['usage'] is not None:
                 record['current_usage'] = entry['usage']
             if wanted & set(('size', 'activesync')):
                 info = as_dict(self._info(mailbox_id, entry['primary']), 'getMailboxInfo', P, entry['primary'])
                 if 'size' in wanted:
-                    record['size'] = kb_to_mb(info.get('size_limit'))
+                    record['size'] = kb_to_mb(info.get('size_limit'), 'size_limit', entry['primary'], required=True)
                 if 'activesync' in wanted:
-                    record['activesync'] = as_flag(info.get('active_sync'), 'active_sync', P, entry['primary'])
+                    record['activesync'] = as_flag(info.get('active_sync'), 'active_sync', P, entry['primary'],
+                                                   required=True)
             records.append(record)
         if not records:
             self._require_domain(domain)

@@ -14,7 +14,6 @@ import re
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode, urlsplit
 
-from ansible_collections.mailops.hosted_exchange.plugins.module_utils.connection import DEFAULT_API_URLS
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.errors import (
     AuthError,
     InvalidInputError,
@@ -117,14 +116,17 @@ def from_show(data, domain, name=None, obj=None):
         raise UnexpectedAnswer('the answer has none of the fields of a mailbox (is api_url the provider\'s API?)',
                                provider=P, obj=obj)
     name = as_text(data.get('name'), 'the mailbox name', P, obj) or name
-    contact = as_dict(data.get('contactInfo'), 'contactInfo', P, obj, optional=True)
     record = {'name': name, 'domain': domain, 'address': mailbox_address(name, domain)}
     for canonical, wire in TOP_FIELDS:
         record[canonical] = _field(canonical, data.get(wire), wire, obj)
-    for canonical, wire in CONTACT_FIELDS:
-        record[canonical] = _field(canonical, contact.get(wire), wire, obj)
+    # Without contactInfo the contact fields are unknown: left out, not read as empty.
+    if data.get('contactInfo') is not None:
+        contact = as_dict(data['contactInfo'], 'contactInfo', P, obj)
+        for canonical, wire in CONTACT_FIELDS:
+            record[canonical] = _field(canonical, contact.get(wire), wire, obj)
     primary, aliases = None, []
-    for entry in as_list(data.get('emailAddressList'), 'emailAddressList', P, obj):
+    # Always in a show: without it the aliases are unknown, which must not read as "none".
+    for entry in as_list(data.get('emailAddressList'), 'emailAddressList', P, obj, optional=False):
         entry = as_dict(entry, 'an emailAddressList entry', P, obj)
         address = as_name(entry.get('address'), 'an address', P, obj).lower()
         if as_flag(entry.get('replyTo'), 'replyTo', P, obj) and primary is None:
@@ -133,20 +135,26 @@ def from_show(data, domain, name=None, obj=None):
             aliases.append(address)
     record['primary_address'] = primary or record['address']
     record['aliases'] = sorted(set(aliases) - set([record['primary_address']]))
-    record['activesync'] = as_flag(data.get('hasActiveSyncMobileService'), 'hasActiveSyncMobileService', P, obj)
-    record['blackberry'] = as_flag(data.get('hasBlackBerryMobileService'), 'hasBlackBerryMobileService', P, obj)
-    record['current_usage'] = as_number(data.get('currentUsage'), 'currentUsage', P, obj)
+    record['activesync'] = as_flag(data.get('hasActiveSyncMobileService'), 'hasActiveSyncMobileService', P, obj,
+                                   required=True)
+    record['blackberry'] = as_flag(data.get('hasBlackBerryMobileService'), 'hasBlackBerryMobileService', P, obj,
+                                   required=True)
+    usage = as_number(data.get('currentUsage'), 'currentUsage', P, obj)
+    if usage is not None:
+        record['current_usage'] = usage
     record['last_login'] = as_text(data.get('lastLogin'), 'lastLogin', P, obj) or None
     record['sam_account_name'] = as_text(data.get('samAccountName'), 'samAccountName', P, obj) or None
     return record
 
 
 def _field(canonical, value, wire, obj):
+    """A show's field: a switch or a number the show always carries (absent is a broken answer, never false or
+    none); a text the API leaves out when it is empty."""
     kind = MAILBOX_FIELDS[canonical]
     if kind == 'bool':
-        return as_flag(value, wire, P, obj)
+        return as_flag(value, wire, P, obj, required=True)
     if kind == 'int':
-        return as_number(value, wire, P, obj)
+        return as_number(value, wire, P, obj, required=True)
     return normalize(kind, as_text(value, wire, P, obj))
 
 
@@ -211,6 +219,7 @@ def password_problems(password, name, display_name):
 
 class RackspaceClient(ProviderClient):
     name = 'rackspace'
+    default_api_url = 'https://api.emailsrvr.com/v1'
     mailbox_options = frozenset(name for name in MAILBOX_FIELDS if name in WIRE_NAMES)
     create_requires = ('display_name', 'password', 'size')
     info_options = frozenset(('enabled', 'name_startswith', 'name_contains', 'fields', 'details', 'include'))
@@ -219,11 +228,13 @@ class RackspaceClient(ProviderClient):
     listing_fields = frozenset(('display_name', 'size', 'activesync'))
     disable_changes = {'enabled': False}
     rate_limits = {'read': 60, 'write': 30}
+    # The API has no protocol switches.
+    unreadable = frozenset(('owa', 'mapi', 'imap4', 'pop3'))
 
     def __init__(self, params):
         super(RackspaceClient, self).__init__(params)
         self.require_params('api_user', 'api_secret')
-        self.base_url = self.check_api_url(params.get('api_url') or DEFAULT_API_URLS['rackspace'])
+        self.base_url = self.check_api_url(params.get('api_url') or self.default_api_url)
         self.account = str(params.get('account') or 'me').strip()
         if not ACCOUNT_PATTERN.match(self.account):
             raise InvalidInputError('account must be a Rackspace customer number or "me" (got %r)' % self.account[:40],

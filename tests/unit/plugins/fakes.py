@@ -1,5 +1,6 @@
-"""Test doubles for the client layer: a scripted HTTP session and a fake clock."""
+"""Test doubles for the client layer: a scripted HTTP session, a fake clock, module arguments."""
 
+import contextlib
 import io
 import json
 
@@ -78,3 +79,18 @@ def script_transport(client, *script):
     if pacer is not None:
         pacer.clock, pacer.sleep, pacer._path = clock.clock, clock.sleep, None
     return session, clock
+
+
+try:
+    from ansible.module_utils.testing import patch_module_args  # pylint: disable=unused-import  # re-exported
+except ImportError:  # ansible-core before 2.19 (make oldest-python runs the oldest core, 2.16)
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        """The arguments an in-process AnsibleModule reads, as ansible-core before 2.19 takes them."""
+        from ansible.module_utils import basic
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved

@@ -85,8 +85,37 @@ def test_form_is_flat_with_string_booleans_and_maps_back_to_the_same_record():
     contact_wire = dict(rackspace.CONTACT_FIELDS).values()
     show = {"name": "apiexmailbox90", "contactInfo": dict((k, v) for k, v in form.items() if k in contact_wire)}
     show.update((k, v) for k, v in form.items() if k not in contact_wire)
+    # What a show always carries besides the settable fields.
+    show.update((k, SEED_SHOW[k]) for k in ("emailAddressList", "hasActiveSyncMobileService",
+                                            "hasBlackBerryMobileService"))
     again = rackspace.from_show(show, "apidomain92.com")
     assert dict((f, again[f]) for f in settable) == settable
+
+
+@pytest.mark.parametrize("member, value, message", [
+    ("enabled", None, "the answer gave nothing where enabled should be true or false"),
+    ("isHidden", "maybe", "the answer gave a text where isHidden should be true or false"),
+    ("size", None, "the answer gave nothing where size should be a number"),
+    ("size", "2 GB", "the answer gave a text where size should be a number"),
+    ("emailAddressList", None, "the answer gave nothing where emailAddressList should be a list"),
+    ("hasActiveSyncMobileService", None,
+     "the answer gave nothing where hasActiveSyncMobileService should be true or false"),
+])
+def test_a_show_missing_or_garbling_what_it_always_carries_is_an_error_naming_it(member, value, message):
+    show = dict(SEED_SHOW)
+    if value is None:
+        del show[member]
+    else:
+        show[member] = value
+    with pytest.raises(UnexpectedAnswer) as raised:
+        rackspace.from_show(show, "apidomain92.com", obj="apiexmailbox90@apidomain92.com")
+    assert "rackspace: apiexmailbox90@apidomain92.com: %s" % message in str(raised.value)
+
+
+def test_a_show_without_contact_information_leaves_the_contact_fields_out_not_empty():
+    record = rackspace.from_show(dict((k, v) for k, v in SEED_SHOW.items() if k != "contactInfo"), "apidomain92.com")
+    assert not set(dict(rackspace.CONTACT_FIELDS)) & set(record)
+    assert record["display_name"] == "API Test" and set(record) & set(rackspace.RackspaceClient.unreadable) == set()
 
 
 def test_index_pages_with_size_250_until_total_is_reached():
