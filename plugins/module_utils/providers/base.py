@@ -55,6 +55,8 @@ FEATURE_METHODS = {
 class ProviderClient(metaclass=abc.ABCMeta):
     # The provider's key: the value of the provider option, and the key of clients.CLIENTS.
     name = None
+    # The customer, account or subscription the task is scoped to (set from the connection options).
+    account = None
     # The API's public base URL, where it has one (else api_url is required).
     default_api_url = None
     # exchange_mailbox options this provider honours; any other option set in a task fails.

@@ -70,6 +70,9 @@ class FakeProvider(ProviderClient):
     def check_password(self, password, name, domain, display_name=None):
         pass
 
+    def list_mailboxes(self, domain, filters):
+        return self.domain_listing(domain)
+
     def domain_listing(self, domain):
         self.reads.append(("listing", domain))
         return [dict((key, self._record(box)[key]) for key in ("name", "domain", "address", "display_name", "size",

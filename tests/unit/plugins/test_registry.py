@@ -25,7 +25,7 @@ from tests.sandbox import start_sandbox
 from tests.sandbox.common import PROVIDER_MODULES
 
 REPO = Path(__file__).resolve().parents[3]
-RESOURCES = ("mailbox", "alias", "permission", "activesync", "info", "roster", "runner")
+RESOURCES = ("mailbox", "alias", "permission", "activesync", "info", "roster", "plan", "runner")
 FRAGMENT = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
 SPEC = clients.argument_spec()
 REGISTERED = sorted(clients.CLIENTS.items())
