@@ -46,7 +46,7 @@ help:
 	@echo "make changelog    antsibull-changelog lint (fragments and changelog.yaml)"
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
-	@echo "make molecule     Molecule scenarios of both roles on every provider's sandbox (MOLECULE_SCENARIOS=onboard/odin ...)"
+	@echo "make molecule     Molecule scenarios of both roles on every provider's sandbox (MOLECULE_SCENARIOS=onboard_odin ...)"
 	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
 	@echo "make bench        requests and time against the sandbox, as ratios next to the floor (BENCH_HIRES=300)"
 	@echo "make clean        remove .build, tests/output and docs/docsite/rst; distclean also removes .venv"
@@ -115,8 +115,9 @@ unit: $(STAMP)
 integration: install
 	scripts/pytest_gate.sh tests/integration $(PYTEST_ARGS)
 
-# extensions/molecule/<role>/<provider>: molecule test of each, default driver, the provider's
-# sandbox started by the scenario's create and stopped by its destroy (no container engine).
+# extensions/molecule/<role>_<provider>: molecule test of each (from extensions/, as `molecule test
+# --all`), default driver, the provider's sandbox started by the scenario's create and stopped by
+# its destroy (no container engine).
 molecule: install
 	scripts/molecule.sh $(MOLECULE_SCENARIOS)
 
