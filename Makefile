@@ -28,7 +28,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # on the "#nodeps" line so the venv stamp covers it too.
 OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
-GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration molecule
+GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration molecule compat
 
 .PHONY: help venv test $(GATES) demo bench clean distclean
 
@@ -47,6 +47,7 @@ help:
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
 	@echo "make molecule     Molecule scenarios of both roles on every provider's sandbox (MOLECULE_SCENARIOS=onboard_odin ...)"
+	@echo "make compat       onboarding smoke on the oldest and newest ansible-core within requires_ansible (COMPAT_CORES=...)"
 	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
 	@echo "make bench        requests and time against the sandbox, as ratios next to the floor (BENCH_HIRES=300)"
 	@echo "make clean        remove .build, tests/output and docs/docsite/rst; distclean also removes .venv"
@@ -120,6 +121,18 @@ integration: install
 # its destroy (no container engine).
 molecule: install
 	scripts/molecule.sh $(MOLECULE_SCENARIOS)
+
+# The onboarding smoke (tests/compat/: check, apply, rerun against the Rackspace sandbox) on the
+# oldest and the newest ansible-core within requires_ansible (meta/runtime.yml), each in its own
+# venv .build/compat/<core>/ from tests/compat/requirements-<core>.txt, COMPAT_TIMEOUT seconds at
+# most per core. COMPAT_PYTHON_<core> is the Python that core's venv is made with - a version
+# (found on PATH, in pyenv or uv) or a path: 2.21 needs 3.12+; the supported Python range decides.
+COMPAT_CORES ?= 2.16 2.21
+COMPAT_PYTHON_2.16 ?= 3.11
+COMPAT_PYTHON_2.21 ?= 3.12
+COMPAT_TIMEOUT ?= 600
+compat: install
+	COMPAT_TIMEOUT=$(COMPAT_TIMEOUT) scripts/compat.sh $(foreach core,$(COMPAT_CORES),$(core)=$(COMPAT_PYTHON_$(core)))
 
 # Runs every gate even when one fails, prints a summary, fails if any failed.
 test:
