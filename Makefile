@@ -28,7 +28,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # on the "#nodeps" line so the venv stamp covers it too.
 OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
-GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration molecule compat
+GATES := install sanity lint docs docs-lint docs-site build ee changelog unit integration molecule compat awx
 
 .PHONY: help venv test $(GATES) demo bench clean distclean
 
@@ -48,6 +48,7 @@ help:
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
 	@echo "make molecule     Molecule scenarios of both roles on every provider's sandbox (MOLECULE_SCENARIOS=onboard_odin ...)"
 	@echo "make compat       onboarding smoke on the oldest and newest ansible-core within requires_ansible (COMPAT_CORES=...)"
+	@echo "make awx          audit and onboard playbooks through ansible-runner as AWX runs them (AWX_HIRES=1000)"
 	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
 	@echo "make bench        requests and time against the sandbox, as ratios next to the floor (BENCH_HIRES=300)"
 	@echo "make clean        remove .build, tests/output and docs/docsite/rst; distclean also removes .venv"
@@ -133,6 +134,15 @@ COMPAT_PYTHON_2.21 ?= 3.12
 COMPAT_TIMEOUT ?= 600
 compat: install
 	COMPAT_TIMEOUT=$(COMPAT_TIMEOUT) scripts/compat.sh $(foreach core,$(COMPAT_CORES),$(core)=$(COMPAT_PYTHON_$(core)))
+
+# playbooks/audit.yml and onboard.yml through ansible-runner with the credential's variables in
+# env/envvars, as AWX runs a job, over AWX_HIRES hires against a time-scaled Rackspace sandbox
+# (tests/awx/; each job's private data dir stays in .build/awx/<job>/), AWX_JOB_TIMEOUT seconds
+# at most per job.
+AWX_HIRES ?= 1000
+AWX_JOB_TIMEOUT ?= 900
+awx: install
+	AWX_HIRES=$(AWX_HIRES) AWX_JOB_TIMEOUT=$(AWX_JOB_TIMEOUT) scripts/pytest_gate.sh tests/awx $(PYTEST_ARGS)
 
 # Runs every gate even when one fails, prints a summary, fails if any failed.
 test:
