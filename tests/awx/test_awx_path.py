@@ -33,7 +33,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
@@ -123,10 +122,10 @@ def run_job(name, playbook, envvars, extravars, cmdline=''):
     proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        stdout, _ = proc.communicate(timeout=JOB_TIMEOUT + 60)
+        stdout = proc.communicate(timeout=JOB_TIMEOUT + 60)[0]
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        stdout, _ = proc.communicate()
+        stdout = proc.communicate()[0]
         stdout += '\n*** killed after %ss ***' % (JOB_TIMEOUT + 60)
     return Job(name, private_dir, subprocess.CompletedProcess(cmd, proc.returncode, stdout))
 
