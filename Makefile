@@ -28,7 +28,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 # on the "#nodeps" line so the venv stamp covers it too.
 OSAAPI_PIN = $(shell sed -n 's/^.nodeps[[:space:]]*//p' requirements-dev.txt)
 
-GATES := install sanity lint docs docs-lint docs-site build importer ee changelog unit oldest-python integration molecule
+GATES := install sanity lint docs docs-lint docs-site build importer ee changelog unit oldest-python integration molecule compat awx
 
 .PHONY: help venv test $(GATES) demo bench clean distclean
 
@@ -47,7 +47,9 @@ help:
 	@echo "make changelog    antsibull-changelog lint (fragments and changelog.yaml)"
 	@echo "make unit         pytest tests/unit (PYTEST_ARGS=...)"
 	@echo "make integration  pytest tests/integration against the installed collection (PYTEST_ARGS=...)"
-	@echo "make molecule     Molecule scenarios of both roles on every provider's sandbox (MOLECULE_SCENARIOS=onboard/odin ...)"
+	@echo "make molecule     Molecule scenarios of both roles on every provider's sandbox (MOLECULE_SCENARIOS=onboard_odin ...)"
+	@echo "make compat       onboarding smoke on the oldest and newest ansible-core within requires_ansible (COMPAT_CORES=...)"
+	@echo "make awx          audit and onboard playbooks through ansible-runner as AWX runs them (AWX_HIRES=1000)"
 	@echo "make demo         onboard playbook against a local sandbox (PROVIDER=rackspace|hostway|odin)"
 	@echo "make bench        requests and time against the sandbox, as ratios next to the floor (BENCH_HIRES=300)"
 	@echo "make oldest-python  client-layer unit tests on the oldest supported Python (OLDEST_PYTHON=python3.10)"
@@ -122,10 +124,32 @@ unit: $(STAMP)
 integration: install
 	scripts/pytest_gate.sh tests/integration $(PYTEST_ARGS)
 
-# extensions/molecule/<role>/<provider>: molecule test of each, default driver, the provider's
-# sandbox started by the scenario's create and stopped by its destroy (no container engine).
+# extensions/molecule/<role>_<provider>: molecule test of each (from extensions/, as `molecule test
+# --all`), default driver, the provider's sandbox started by the scenario's create and stopped by
+# its destroy (no container engine).
 molecule: install
 	scripts/molecule.sh $(MOLECULE_SCENARIOS)
+
+# The onboarding smoke (tests/compat/: check, apply, rerun against the Rackspace sandbox) on the
+# oldest and the newest ansible-core within requires_ansible (meta/runtime.yml), each in its own
+# venv .build/compat/<core>/ from tests/compat/requirements-<core>.txt, COMPAT_TIMEOUT seconds at
+# most per core. COMPAT_PYTHON_<core> is the Python that core's venv is made with - a version
+# (found on PATH, in pyenv or uv) or a path: 2.21 needs 3.12+; the supported Python range decides.
+COMPAT_CORES ?= 2.16 2.21
+COMPAT_PYTHON_2.16 ?= 3.11
+COMPAT_PYTHON_2.21 ?= 3.12
+COMPAT_TIMEOUT ?= 600
+compat: install
+	COMPAT_TIMEOUT=$(COMPAT_TIMEOUT) scripts/compat.sh $(foreach core,$(COMPAT_CORES),$(core)=$(COMPAT_PYTHON_$(core)))
+
+# playbooks/audit.yml and onboard.yml through ansible-runner with the credential's variables in
+# env/envvars, as AWX runs a job, over AWX_HIRES hires against a time-scaled Rackspace sandbox
+# (tests/awx/; each job's private data dir stays in .build/awx/<job>/), AWX_JOB_TIMEOUT seconds
+# at most per job.
+AWX_HIRES ?= 1000
+AWX_JOB_TIMEOUT ?= 900
+awx: install
+	AWX_HIRES=$(AWX_HIRES) AWX_JOB_TIMEOUT=$(AWX_JOB_TIMEOUT) scripts/pytest_gate.sh tests/awx $(PYTEST_ARGS)
 
 # Runs every gate even when one fails, prints a summary, fails if any failed.
 test:

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Run the Molecule scenarios of the roles (make molecule).
 #
-#   scripts/molecule.sh [SCENARIO...]      e.g. onboard/odin; default: every scenario
+#   scripts/molecule.sh [SCENARIO...]      e.g. onboard_odin; default: every scenario
 #
-# Each scenario extensions/molecule/<role>/<provider>/ runs `molecule test` (create, check,
-# converge, idempotence, verify, destroy: see extensions/molecule/config.yml) one after the
-# other, in its own ephemeral directory .build/molecule/<role>--<provider>/, where the request
-# log of its sandbox (requests.jsonl) and what the sandbox printed (sandbox.out) stay after the
-# run. A failing scenario does not stop the others; the script prints one PASS/FAIL line per
-# scenario and exits non-zero if any failed.
+# Each scenario extensions/molecule/<scenario>/ (Molecule's own layout: <role>_<provider>) runs
+# `molecule test -s <scenario>` from extensions/, as `molecule test --all` would (create, check,
+# converge, idempotence, verify, destroy: see extensions/molecule/config.yml, which Molecule finds
+# by itself), one after the other, in its own ephemeral directory .build/molecule/<scenario>/,
+# where the request log of its sandbox (requests.jsonl) and what the sandbox printed (sandbox.out)
+# stay after the run. A failing scenario does not stop the others; the script prints one PASS/FAIL
+# line per scenario and exits non-zero if any failed.
 #
 # No sandbox outlives the run: after each scenario (and on Ctrl-C), a sandbox that destroy.yml
 # did not stop - its pid is still in the directory's launcher.pid or sandbox.pid and the process
@@ -30,7 +31,7 @@ fi
 if [ "$#" -gt 0 ]; then
     scenarios=("$@")
 else
-    mapfile -t scenarios < <(find "$base" -name molecule.yml -printf '%P\n' | sed 's#/molecule\.yml$##' | sort)
+    mapfile -t scenarios < <(find "$base" -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%P\n' | sed 's#/molecule\.yml$##' | sort)
 fi
 if [ "${#scenarios[@]}" -eq 0 ]; then
     echo "molecule.sh: no scenario under $base" >&2
@@ -71,11 +72,11 @@ for scenario in "${scenarios[@]}"; do
     fi
     echo
     echo "==================== molecule test -s $scenario ===================="
-    current=$repo/.build/molecule/${scenario//\//--}
+    current=$repo/.build/molecule/$scenario
     mkdir -p "$current"
     start=$SECONDS
     status=PASS
-    if ! MOLECULE_EPHEMERAL_DIRECTORY=$current molecule -c "$base/config.yml" test -s "$scenario"; then
+    if ! (cd extensions && MOLECULE_EPHEMERAL_DIRECTORY=$current molecule test -s "$scenario"); then
         status=FAIL
     fi
     if ! stop_leftover "$current"; then

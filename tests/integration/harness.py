@@ -38,6 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CALLBACK_DIR = Path(__file__).resolve().parent / 'callback_plugins'
 CALLBACK_NAME = 'harness_results'
 RESULTS_ENV = 'HARNESS_RESULTS_FILE'
+ANSIBLE_BIN_ENV = 'HARNESS_ANSIBLE_BIN'
 DEFAULT_TIMEOUT = 300
 
 CONNECTION_ENV_PREFIX = 'HOSTED_EXCHANGE_'
@@ -46,7 +47,11 @@ DEFAULT_API_SECRET = 'harness-secret'
 
 
 def venv_bin():
-    """Directory holding the project's ansible-playbook and python (.venv/bin)."""
+    """Directory holding the ansible-playbook and python to run: HARNESS_ANSIBLE_BIN when set
+    (make compat: another ansible-core's venv), else the project's .venv/bin."""
+    override = os.environ.get(ANSIBLE_BIN_ENV)
+    if override:
+        return Path(override)
     candidate = REPO_ROOT / '.venv' / 'bin'
     if (candidate / 'ansible-playbook').exists():
         return candidate

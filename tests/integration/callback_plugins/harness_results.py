@@ -23,7 +23,7 @@ options:
     env:
       - name: HARNESS_RESULTS_FILE
 requirements:
-  - ansible-core 2.19 or later
+  - ansible-core 2.16 or later
   - enabled in E(ANSIBLE_CALLBACKS_ENABLED) and found via E(ANSIBLE_CALLBACK_PLUGINS)
 '''
 
@@ -62,13 +62,17 @@ class CallbackModule(CallbackBase):
         path = self.get_option('results_file')
         if not path:
             return
-        # ansible-core 2.19 API (the version requirements-dev.txt pins): plain Python types
-        data = result.result
+        # ansible-core 2.19+ API (requirements-dev.txt pins 2.19); older cores (make compat runs 2.16)
+        # have only the private _result, _host and _task
+        if hasattr(result, 'result'):
+            data, host, task = result.result, result.host, result.task
+        else:
+            data, host, task = result._result, result._host, result._task  # pylint: disable=protected-access
         record = _public(dict(data))
         record.update(
             task=result.task_name,
-            host=result.host.get_name(),
-            action=result.task.action,
+            host=host.get_name(),
+            action=task.action,
             event=event,
             changed=bool(data.get('changed', False)),
             failed=event in ('failed', 'unreachable'),
