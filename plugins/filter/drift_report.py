@@ -22,19 +22,13 @@ def _shown(value):
 
 
 def _rows(name, change):
-    """(mailbox, field, now, should be) rows of one mailbox's change (only what changes: see mailbox_roster's changes)."""
-    before, after = change.get('before') or {}, change.get('after') or {}
-    if before.get(STATE) == 'absent':
-        return [(name, 'mailbox', 'missing', 'to be created')]
-    if after.get(STATE) == 'absent':
+    """(mailbox, field, now, should be) rows of one mailbox's change: mailbox_roster's {field: [before, after]}."""
+    state = change.get(STATE) or [None, None]
+    if state[1] == 'absent':
         return [(name, 'mailbox', 'present', 'to be removed')]
-    rows = []
-    for field in sorted(set(before) | set(after)):
-        if field in (STATE, 'password'):
-            continue
-        if before.get(field) != after.get(field):
-            rows.append((name, field, _shown(before.get(field)), _shown(after.get(field))))
-    if after.get(STATE) == 'disabled' and before.get(STATE) != 'disabled':
+    rows = [(name, field, _shown(values[0]), _shown(values[1])) for field, values in sorted(change.items())
+            if field not in (STATE, 'password')]
+    if state[1] == 'disabled':
         rows.append((name, 'access', 'enabled', 'to be disabled'))
     return rows
 

@@ -164,6 +164,9 @@ class Roster(object):
         self.all_delegates = self.delegates  # in every batch: whom they name counts as listed
         self.unlisted_action = params['unlisted']
         self.other_faults = []  # rows of other batches that failed their checks
+        # How much per-mailbox detail (diffs, plan lines) the result carries: a looped task's result holds every
+        # batch's, so the batches share DETAIL_LIMIT, the first ones first.
+        self.detail_limit = DETAIL_LIMIT
         self.listing = {}
         self.owners = {}  # owner name (lower) -> its grants and the rows that name them
         self.steps = []
@@ -285,6 +288,7 @@ class Roster(object):
             return
         first = (batch['number'] - 1) * batch['size']
         mine = self.entries[first:first + batch['size']]
+        self.detail_limit = max(0, DETAIL_LIMIT - first)
         keys = set(entry.key for entry in mine)
         batch_of = set(entry.key for entry in self.entries)
 
@@ -666,7 +670,8 @@ class Roster(object):
         result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [],
                   'failed_entries': [], 'errors': {}, 'changes': {}, 'delegates': {}, 'unlisted': list(self.unlisted),
                   'unlisted_action': self.unlisted_action, 'not_attempted': [], 'plan_digest': self.digest,
-                  'plan': bounded([step.line() for step in ordered(self.steps)], 'more steps'), 'held': []}
+                  'plan': bounded([step.line() for step in ordered(self.steps)], 'more steps', self.detail_limit),
+                  'held': []}
         if stale is not None:
             return Outcome(False, result, failure=stale)
         ran = (lambda step: step.planned) if self.check_mode else (lambda step: step.done)
@@ -697,7 +702,7 @@ class Roster(object):
         changed = bool(result['created'] or result['updated'] or result['delegates'] or result.get('disabled')
                        or result.get('removed'))
         outcome = Outcome(changed, result, warnings=self.warnings, failure=self._failure(result))
-        outcome.diff = bounded(diffs, 'more changed mailboxes', lambda text: {
+        outcome.diff = bounded(diffs, 'more changed mailboxes', self.detail_limit, lambda text: {
             'before': '', 'after': text + ': the result\'s created, updated, changes and delegates name them all\n',
             'before_header': 'and more', 'after_header': 'and more'})
         return outcome
@@ -728,10 +733,7 @@ class Roster(object):
             result['created'].append(entry.name)
             return
         result['updated'].append(entry.name)
-        # Only what changes: the drift report's rows.
-        result['changes'][entry.name] = {
-            'before': dict((key, value) for key, value in before.items() if after.get(key) != value),
-            'after': dict((key, value) for key, value in after.items() if before.get(key) != value)}
+        result['changes'][entry.name] = drift(before, after)
 
     def _entry_diff(self, entry, done):
         before, after = dict(entry.planned.before), dict(entry.planned.after)
@@ -775,7 +777,7 @@ class Roster(object):
                 after = dict(step.data['changes'], state='disabled')
             else:
                 before, after = {'state': 'present'}, {'state': 'absent'}
-            result['changes'][step.mailbox] = {'before': before, 'after': after}
+            result['changes'][step.mailbox] = drift(before, after)
             diffs.append(self._diff('mailbox', step.mailbox, before, after))
 
     def _diff(self, what, name, before, after):
@@ -799,12 +801,19 @@ class Roster(object):
 DETAIL_LIMIT = 100
 
 
-def bounded(items, what, summary=None):
-    """items, or the first DETAIL_LIMIT of them and one more saying how many are left out."""
-    if len(items) <= DETAIL_LIMIT:
+def drift(before, after):
+    """Only what changes, as {field: [before, after]}: the drift report's rows, in as few characters as a list of
+    thousands needs."""
+    return dict((field, [before.get(field), after.get(field)]) for field in sorted(set(before) | set(after))
+                if before.get(field) != after.get(field))
+
+
+def bounded(items, what, limit, summary=None):
+    """items, or the first limit of them and one more saying how many are left out."""
+    if len(items) <= limit:
         return items
-    text = '... and %d %s' % (len(items) - DETAIL_LIMIT, what)
-    return items[:DETAIL_LIMIT] + [summary(text) if summary else text]
+    text = '... and %d %s' % (len(items) - limit, what)
+    return items[:limit] + [summary(text) if summary else text]
 
 
 def _unique(items):

@@ -500,23 +500,31 @@ removed:
   elements: str
   sample: [former.employee]
 delegates:
-  description: The permission changes made (would be made), one per grantee and mailbox.
+  description:
+    - The permission changes made (would be made, in check mode), per delegated mailbox and grantee, as
+      C([before, after]) (C(null) - no permission).
+    - Changed in 0.3.0 - a dict (it was a list of one dict per change), so a list of thousands stays small.
   returned: always
-  type: list
-  elements: dict
+  type: dict
   sample:
-    - {mailbox: support, grantee: alex.smith@example.com, before: null, after: full_access}
+    support:
+      alex.smith@example.com: [null, full_access]
 changes:
   description:
-    - Per changed mailbox, the before and after of only the fields the list manages (plus C(state),
-      C(aliases), C(activesync), C(delegates) where they change). A password never appears, only the
-      marker C(<changed>) on a mailbox that is created with one.
+    - Per existing mailbox that changes (would change, in check mode), only the fields that change, as
+      C(field: [before, after]) - settings, C(aliases), C(activesync), and C(state) for an unlisted mailbox disabled
+      or removed. Created mailboxes are named in RV(created), grants in RV(delegates); the diff (C(--diff)) shows
+      the whole of what the list manages for the first 100 mailboxes.
+    - Changed in 0.3.0 - only what changes, as pairs (it held the before and after of every managed field), so a
+      list of thousands stays small.
   returned: always
   type: dict
   sample:
     sam.lee:
-      before: {display_name: Sam Lee, state: present}
-      after: {display_name: Samuel Lee, state: present}
+      display_name: [Sam Lee, Samuel Lee]
+    former.employee:
+      enabled: [true, false]
+      state: [present, disabled]
 plan:
   description:
     - Every write of the plan, one line each, in the order a real run sends them - C(release), C(create), C(update),

@@ -121,8 +121,8 @@ def test_rackspace_roster_rhythm(run_playbook, rackspace_sandbox, rackspace_env)
     assert drift.rc == 0 and checked["changed"], drift
     assert checked["updated"] == ["bea", "cy", "dee"] and checked["created"] == []
     # changes hold only what drifted (the drift report's rows); the diff shows every field the list manages
-    assert checked["changes"]["bea"] == {"before": {"department": "Sales"}, "after": {"department": "Finance"}}
-    assert checked["changes"]["cy"] == {"before": {"aliases": []}, "after": {"aliases": ["cy.hire@example.com"]}}
+    assert checked["changes"]["bea"] == {"department": ["Sales", "Finance"]}
+    assert checked["changes"]["cy"] == {"aliases": [[], ["cy.hire@example.com"]]}
     assert checked["delegates"] == {"support": {"eli@example.com": [None, "full_access"]}}
     bea = next(diff for diff in checked["diff"] if diff["after_header"] == "mailbox bea@example.com (rackspace)")
     assert bea["after"] == {"department": "Finance", "display_name": "Bea Hire", "first_name": "Bea", "size": 1024,
@@ -148,8 +148,7 @@ def test_rackspace_roster_rhythm(run_playbook, rackspace_sandbox, rackspace_env)
     assert checked["disabled"] == ["old.timer"] and checked["changed"] and sb.writes() == []
     disabled = run_roster(run_playbook, rackspace_env, hires, unlisted="disable", **options)[1]
     assert disabled["disabled"] == ["old.timer"] and state.mailboxes["old.timer"].settings["enabled"] is False
-    assert disabled["changes"]["old.timer"] == {"before": {"enabled": True, "state": "present"},
-                                                "after": {"enabled": False, "state": "disabled"}}
+    assert disabled["changes"]["old.timer"] == {"enabled": [True, False], "state": ["present", "disabled"]}
     again = run_roster(run_playbook, rackspace_env, hires, unlisted="disable", **options)[1]
     assert again["changed"] is False and again["disabled"] == []
     removed = run_roster(run_playbook, rackspace_env, hires, unlisted="remove", **options)[1]

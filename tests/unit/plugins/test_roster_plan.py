@@ -126,9 +126,8 @@ def test_update_change_revoke_and_disable_steps():
     assert real.result["disabled"] == ["gone"]
     assert real.result["delegates"] == {"support": {"ann@example.com": ["both", "full_access"],
                                                     "bob@example.com": ["send_as", None]}}
-    assert real.result["changes"] == {"ann": {"before": {"department": "Sales"}, "after": {"department": "Finance"}},
-                                      "gone": {"before": {"enabled": True, "state": "present"},
-                                               "after": {"enabled": False, "state": "disabled"}}}
+    assert real.result["changes"] == {"ann": {"department": ["Sales", "Finance"]},
+                                      "gone": {"enabled": [True, False], "state": ["present", "disabled"]}}
 
 
 # --- fail-safe pruning -------------------------------------------------------------------------------
@@ -466,3 +465,13 @@ def test_the_echoed_arguments_carry_no_unset_options_and_long_lists_as_a_count()
     assert echoed(dict(domain="x", mailboxes=[row], password=None)) == dict(domain="x", mailboxes=[
         dict(name="a", display_name="A")])
     assert echoed(dict(mailboxes=[row] * 21)) == dict(mailboxes="21 items (not echoed)")
+
+
+def test_batches_share_the_detail_of_one_result_the_first_ones_first():
+    rows = [dict(name="user%03d" % number, display_name="U") for number in range(250)]
+    detail = []
+    for number in (1, 2, 3):
+        result = run(FakeProvider([]), True, rows, batch=dict(size=60, number=number))
+        detail.append((len(result.result["plan"]), len(result.diff), len(result.result["created"])))
+    # 60 each, then the 40 left of the 100, then only a line saying how many more
+    assert detail == [(60, 60, 60), (41, 41, 60), (1, 1, 60)]
