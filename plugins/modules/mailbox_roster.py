@@ -511,10 +511,10 @@ delegates:
       alex.smith@example.com: [null, full_access]
 changes:
   description:
-    - Per existing mailbox that changes (would change, in check mode), only the fields that change, as
-      C(field: [before, after]) - settings, C(aliases), C(activesync), and C(state) for an unlisted mailbox disabled
+    - "Per existing mailbox that changes (would change, in check mode), only the fields that change, each as
+      C([before, after]) - settings, C(aliases), C(activesync), and C(state) for an unlisted mailbox disabled
       or removed. Created mailboxes are named in RV(created), grants in RV(delegates); the diff (C(--diff)) shows
-      the whole of what the list manages for the first 100 mailboxes.
+      the whole of what the list manages for the first 100 mailboxes."
     - Changed in 0.3.0 - only what changes, as pairs (it held the before and after of every managed field), so a
       list of thousands stays small.
   returned: always
