@@ -113,8 +113,6 @@ class Step(object):
 def _compact(value):
     if isinstance(value, (list, tuple)):
         return '[%s]' % ','.join(_compact(item) for item in value)
-    if isinstance(value, str):
-        return json.dumps(value)
     return json.dumps(value)
 
 
@@ -152,23 +150,37 @@ def apply_steps(client, domain, steps):
         except SYSTEMIC_ERRORS as exc:
             step.error, stopped = exc, exc
         except HostedExchangeError as exc:
-            step.error = _give_back(client, domain, step, exc)
+            step.error = exc
+    if stopped is None:
+        # A claim that was not made - refused, or not sent because what it needed failed - must not leave the
+        # address it was released for on nobody: it goes back to its old holder. (After a systemic stop nothing
+        # more is sent; the error then says where the address is.)
+        for step in steps:
+            if not step.done and step.error is not None:
+                step.error = _give_back(client, domain, step, step.error)
+    else:
+        for step in steps:
+            if not step.done and any(need.release and need.done for need in step.needs):
+                lost = ', '.join(need.data['address'] for need in step.needs if need.release and need.done)
+                step.error = HostedExchangeError('not done (%s); %s was released for it and is on no mailbox: '
+                                                 'give it back by hand' % (stopped, lost))
     return stopped
 
 
 def _give_back(client, domain, step, exc):
-    """After a failed claim: an address released for it goes back to its old holder (mail to it must not bounce)."""
+    """After a claim that was not made: an address released for it goes back to its old holder."""
+    notes = []
     for release in step.needs:
-        if release.kind != 'alias_remove' or not release.done:
+        if not release.release or not release.done:
             continue
         address = release.data['address']
         try:
             client.add_alias(domain, release.mailbox, address)
-            note = '%s was given back to %s' % (address, release.mailbox)
+            notes.append('%s was given back to %s' % (address, release.mailbox))
         except HostedExchangeError as again:
-            note = '%s could not be given back to %s (%s): it is on no mailbox now' % (address, release.mailbox, again)
-        return HostedExchangeError('%s; %s' % (exc, note))
-    return exc
+            notes.append('%s could not be given back to %s (%s): it is on no mailbox now'
+                         % (address, release.mailbox, again))
+    return HostedExchangeError('%s; %s' % (exc, '; '.join(notes))) if notes else exc
 
 
 def first_error(steps):
@@ -219,22 +231,23 @@ def reconcile_list(current, add=(), remove=(), exact=None, within=None, protecte
 
 # --- guards of what a plan takes away -----------------------------------------------------------------
 
-LIMIT_PATTERN = re.compile(r'^\s*(\d+)\s*(%?)\s*$')
+LIMIT_PART = re.compile(r'^\s*([0-9]+)\s*(%?)\s*$')
 
 
 def parse_limit(value):
-    """(number, is_share) of a prune_limit such as "10%" or "25"; InvalidInputError otherwise."""
-    match = LIMIT_PATTERN.match(str(value)) if value is not None else None
-    if not match or (match.group(2) and int(match.group(1)) > 100):
-        raise InvalidInputError('prune_limit must be a count (such as 25) or a share from 0%% to 100%% (such as 10%%), '
-                                'not %s' % shown(value))
-    return int(match.group(1)), bool(match.group(2))
+    """[(number, is_share), ...] of a prune_limit: a count ("25"), a share ("10%"), or both ("10%, 500": the smaller);
+    InvalidInputError otherwise."""
+    parts = [LIMIT_PART.match(part) for part in str(value).split(',')] if isinstance(value, (str, int)) else [None]
+    if not all(parts) or any(part.group(2) and int(part.group(1)) > 100 for part in parts):
+        raise InvalidInputError('prune_limit must be a count (such as 25), a share from 0%% to 100%% (such as 10%%), or '
+                                'both (such as "10%%, 500": the smaller of the two), not %s' % shown(value))
+    return [(int(part.group(1)), bool(part.group(2))) for part in parts]
 
 
 def allowed(limit, base):
-    """How many of base items a limit lets one run take away (a share rounds up: 10% of 5 is 1)."""
-    number, is_share = parse_limit(limit)
-    return int(math.ceil(number * base / 100.0)) if is_share else number
+    """How many of base items a limit lets one run take away (a share rounds up: 10% of 5 is 1; with a share and a
+    count, the smaller)."""
+    return min(int(math.ceil(number * base / 100.0)) if is_share else number for number, is_share in parse_limit(limit))
 
 
 def hold(steps, reason):

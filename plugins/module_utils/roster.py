@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
+import re
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.activesync import activesync_step
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.alias import plan as alias_plan
@@ -43,11 +44,13 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.mailbox im
     disable_plan,
     plan_mailbox,
 )
+from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import NAME_PATTERN
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
     MAILBOX_FIELDS,
     RIGHTS,
     mailbox_address,
     pick,
+    shown,
     split_address,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.permission import (
@@ -69,6 +72,8 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.plan impor
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.runner import Outcome, assume_created_in_check_mode
 
 UNLISTED_ACTIONS = ('ignore', 'report', 'disable', 'remove')
+KEEP_PATTERN = re.compile(r'^[A-Za-z0-9._*?\[\]!-]{1,64}$')
+DIGEST_PATTERN = re.compile(r'^sha256:[0-9a-f]{64}$')
 # What a plan prunes, by kind, and what it is counted against for prune_limit.
 PRUNE_BASES = {'mailboxes': "the domain's %d mailboxes", 'aliases': 'the %d aliases of the listed mailboxes',
                'grants': 'the %d grants on the delegated mailboxes'}
@@ -141,6 +146,16 @@ def run(client, params, check_mode):
     return roster.outcome(stale)
 
 
+def model_name_ok(name):
+    return bool(NAME_PATTERN.match(name)) and not name.endswith('.')
+
+
+def which(record):
+    """What tells this mailbox from another of the same name (one removed and created again): its provider id, or
+    what the listing shows of it - so an approved removal never applies to a mailbox nobody reviewed."""
+    return [record.get('mailbox_id'), record.get('display_name'), record.get('size')]
+
+
 def identity(record):
     """What tells two records of one mailbox apart from others: the provider's id, else the name."""
     return record.get('mailbox_id') or str(record.get('name')).lower()
@@ -162,6 +177,8 @@ class Roster(object):
         self.listed_keys = set(seen)  # every row's name, in this batch or not
         self.delegates = [Delegate(spec) for spec in params['delegates'] or []]
         self.all_delegates = self.delegates  # in every batch: whom they name counts as listed
+        self.all_entries = self.entries
+        self.batched = False  # one batch of several: only that batch's rows are planned
         self.unlisted_action = params['unlisted']
         self.other_faults = []  # rows of other batches that failed their checks
         # How much per-mailbox detail (diffs, plan lines) the result carries: a looped task's result holds every
@@ -174,6 +191,9 @@ class Roster(object):
         self.unlisted_steps = []
         self.digest = None
         self.matched = set()  # identities of the listed mailboxes that rows name
+        self.delegated = set()  # identities of existing grantees a valid delegate row names
+        self.confirmed = set()  # identities of the mailboxes read and found (hosted Exchange ones)
+        self.assumed = []  # delegate rows whose mailbox check mode assumes an earlier task creates
         self.warnings = []
         self.held_because = None
         self.stopped = None
@@ -187,20 +207,24 @@ class Roster(object):
     def check_task(self):
         """What would fail every row alike (the provider cannot honour an option): fail before any request."""
         client, params = self.client, self.params
-        unsupported = {}
+        # The provider's own refusal (as exchange_mailbox and the other modules give it), once, naming the rows.
+        refused = {}
         for entry in self.entries:
-            for option in list(MAILBOX_FIELDS) + list(CREATE_OPTIONS):
-                if entry.spec.get(option) is not None and option not in client.mailbox_options:
-                    unsupported.setdefault(option, []).append(str(entry.name))
-            for option, feature in (('aliases', 'alias'), ('activesync', 'activesync')):
-                if entry.spec.get(option) is not None and feature not in client.features:
-                    unsupported.setdefault(option, []).append(str(entry.name))
-        if self.delegates and 'permission' not in client.features:
-            unsupported['delegates'] = [delegate.label for delegate in self.delegates]
-        if unsupported:
-            raise NotSupportedError('not supported by provider %s: %s' % (client.name, '; '.join(
-                '%s (%s)' % (option, ', '.join(names[:5]) + (' and %d more' % (len(names) - 5) if len(names) > 5 else ''))
-                for option, names in sorted(unsupported.items()))))
+            for names, supported in ((list(MAILBOX_FIELDS) + list(CREATE_OPTIONS), client.mailbox_options),
+                                     (['aliases', 'activesync'], [option for option, feature in (
+                                         ('aliases', 'alias'), ('activesync', 'activesync')) if feature in client.features])):
+                try:
+                    client.reject_unsupported(entry.spec, names, supported)
+                except NotSupportedError as exc:
+                    refused.setdefault(exc.message, []).append(str(entry.name))
+        if self.delegates:
+            try:
+                client.require_feature('permission', 'delegates (mailbox_permission)')
+            except NotSupportedError as exc:
+                refused[exc.message] = [delegate.label for delegate in self.delegates]
+        if refused:
+            raise NotSupportedError('; '.join('%s (%s)' % (message, ', '.join(names[:5]) + (
+                ' and %d more' % (len(names) - 5) if len(names) > 5 else '')) for message, names in sorted(refused.items())))
         if params['unlisted'] in ('disable', 'remove') and not self.entries:
             raise InvalidInputError('unlisted=%s with an empty list of mailboxes would %s every mailbox of the domain; '
                                     'refused (an empty HR export is more likely a mistake than an intent)'
@@ -211,6 +235,14 @@ class Roster(object):
         if self.password is not None and (not isinstance(self.password, str) or not self.password.strip()):
             raise InvalidInputError('password must not be blank')
         parse_limit(params['prune_limit'])
+        for pattern in params.get('unlisted_keep') or []:
+            # A stray space or a typo would protect nobody, silently: refused like an invalid row.
+            if not isinstance(pattern, str) or not KEEP_PATTERN.match(pattern):
+                raise InvalidInputError('unlisted_keep: %s is not a mailbox name or a shell-style pattern of one '
+                                        '(letters, digits, ".", "_", "-" and * ? [ ] !)' % shown(pattern))
+        if params.get('plan_digest') is not None and not DIGEST_PATTERN.match(params['plan_digest']):
+            raise InvalidInputError('plan_digest must be the plan_digest of a check run (sha256: and 64 hex digits), '
+                                    'not %s; leave it out to apply without an approved plan' % shown(params['plan_digest']))
         batch = params.get('batch')
         if batch:
             pruning = [option for option, prunes in (
@@ -263,14 +295,16 @@ class Roster(object):
         self._claimed_twice()
 
     def _claimed_twice(self):
-        """An address two rows claim (one's address as another's alias, one alias on two rows) fails both."""
+        """An address two rows claim (one's address as another's alias, one alias on two rows) fails both. A row at
+        fault still claims what it names: which of the two is meant is unknown either way."""
         claims = {}
         for entry in self.entries:
-            if entry.error is not None:
-                continue
-            own = mailbox_address(entry.name, self.domain)
-            primary = entry.desired.get('primary_address')
-            for address in set([own] + ([primary] if primary else []) + (entry.aliases or [])):
+            addresses = set(entry.aliases or self._addresses_in(entry.spec.get('aliases')))
+            if entry.error is None or isinstance(entry.name, str) and model_name_ok(entry.name):
+                addresses.add(mailbox_address(entry.name, self.domain))
+            primary = entry.desired.get('primary_address') or self._addresses_in([entry.spec.get('primary_address')])
+            addresses.update([primary] if isinstance(primary, str) else primary)
+            for address in addresses:
                 claims.setdefault(address, []).append(entry)
         for address, entries in sorted(claims.items()):
             if len(entries) > 1:
@@ -279,9 +313,21 @@ class Roster(object):
                         address, ', '.join(other.label for other in entries)), provider=self.client.name,
                         obj=mailbox_address(entry.name, self.domain)))
 
+    def _addresses_in(self, values):
+        """The valid addresses among values (of a row at fault, whose own checks stopped early)."""
+        found = []
+        for value in values or ():
+            try:
+                found.append(self.client.check_address(value, 'alias'))
+            except (InvalidInputError, AttributeError, TypeError):
+                pass
+        return found
+
     def take_batch(self):
         """With batch: only its rows are read, planned and reported (the whole list was checked across rows above).
-        A delegate goes with its grantee's row, else its mailbox's row, else the first batch; mailboxes nobody
+        A delegate goes with the later of its mailbox's and its grantee's rows (the first batch when neither is a
+        row); with a batch, whatever would be taken away is held (other batches' rows are not planned here); mailboxes
+        nobody
         lists are reported by the last batch only."""
         batch = self.params.get('batch')
         if not batch:
@@ -289,21 +335,19 @@ class Roster(object):
         first = (batch['number'] - 1) * batch['size']
         mine = self.entries[first:first + batch['size']]
         self.detail_limit = max(0, DETAIL_LIMIT - first)
-        keys = set(entry.key for entry in mine)
-        batch_of = set(entry.key for entry in self.entries)
+        batch_of = dict((entry.key, index // batch['size'] + 1) for index, entry in enumerate(self.entries))
 
         def belongs(delegate):
-            grantee = split_address(delegate.grantee_address) if delegate.grantee_address else (None, None)
-            for name in (grantee[0] if grantee[1] == self.domain else None, str(delegate.owner).lower()):
-                if name in batch_of:
-                    return name in keys
-            return batch['number'] == 1
+            # With the later of its mailbox's and its grantee's rows: both exist by then.
+            names = [str(delegate.owner).lower()] + self._local_part(delegate.grantee_address)
+            return max([batch_of.get(name, 1) for name in names]) == batch['number']
 
         self.other_faults = [row.label for row in self.entries if row.error is not None and row not in mine]
         self.other_faults += [row.label for row in self.delegates if row.error is not None and not belongs(row)]
         last = first + batch['size'] >= len(self.entries)
         self.entries = mine
         self.delegates = [delegate for delegate in self.delegates if belongs(delegate)]
+        self.batched = len(self.all_entries) > batch['size']
         if not last and self.params['unlisted'] == 'report':
             self.params = dict(self.params, unlisted='ignore')  # the last batch reports them
 
@@ -312,8 +356,12 @@ class Roster(object):
     def plan(self):
         client = self.client
         self.listing = dict((record['name'].lower(), record) for record in client.domain_listing(self.domain))
+        # Other names a listed mailbox may be found by (Odin: its Exchange alias), to its listing key.
+        self.other_names = dict((name.lower(), key) for key, record in self.listing.items()
+                                for name in record.get('names') or () if name.lower() not in self.listing)
         for entry in self.entries:
             self._planned(entry, self._plan_entry)
+        self._one_row_per_mailbox()
         self._claims_held_elsewhere()
         self._plan_delegates()
         self._plan_unlisted()
@@ -351,12 +399,16 @@ class Roster(object):
                 if entry.before is None:
                     raise InvalidInputError('the provider lists this name, but not as a hosted Exchange mailbox; '
                                             'it is left untouched', provider=client.name, obj=address)
-        elif client.listing_may_miss_names:
+        elif client.listing_may_miss_names or entry.key in self.other_names:
             # The listing names a mailbox by its primary address; it may hold this name as another one.
             entry.before = client.get_mailbox(domain, entry.name, need=entry.need)
+            if entry.before is None and entry.key in self.other_names:
+                raise InvalidInputError('the name is taken: mailbox %s holds it (its Exchange alias), so no new mailbox '
+                                        'can have it' % self.other_names[entry.key], provider=client.name, obj=address)
         name = entry.before['name'] if entry.before is not None else entry.name
         if entry.before is not None:
             self.matched.add(identity(entry.before))
+            self.confirmed.add(identity(entry.before))
         rows = [entry.label]
         entry.planned = plan_mailbox(client, domain, name, entry.before, entry.desired, 'present',
                                      create_options_of(entry.spec), self.password if entry.before is None else None,
@@ -370,9 +422,12 @@ class Roster(object):
         if primary and first is not None and (create is not None or 'primary_address' in first.data['changes']):
             entry.claims.append((primary, first))
         if entry.aliases is not None:
-            record = entry.before or {'primary_address': entry.desired.get('primary_address') or address,
-                                      'aliases': []}
-            alias_steps, _after, notes = alias_plan(client, domain, name, dict(record, aliases=record.get('aliases') or []),
+            record = entry.before or {'primary_address': primary or address, 'aliases': []}
+            current = record.get('aliases') or []
+            if primary and primary != record.get('primary_address'):
+                # After the primary change: the new primary is no alias to add or remove.
+                record, current = dict(record, primary_address=primary), [alias for alias in current if alias != primary]
+            alias_steps, _after, notes = alias_plan(client, domain, name, dict(record, aliases=current),
                                                     entry.aliases, 'present', self.params['exclusive_aliases'], rows)
             self.warnings.extend(notes)
             adds = [step for step in alias_steps if step.kind == 'alias_add']
@@ -395,6 +450,20 @@ class Roster(object):
                     step = activesync_step(name, entry.activesync, rows)
                     step.needs.extend([create] if create is not None else [])
                     entry.steps.append(step)
+
+    def _one_row_per_mailbox(self):
+        """Two rows that name one mailbox (Odin: by its name and by its primary address's) fail both: planned from one
+        read, each would undo the other."""
+        rows = {}
+        for entry in self.entries:
+            if entry.error is None and entry.before is not None:
+                rows.setdefault(identity(entry.before), []).append(entry)
+        for same in rows.values():
+            if len(same) > 1:
+                for entry in same:
+                    entry.fail(InvalidInputError('rows %s name one mailbox: which one is meant is unknown'
+                                                 % ', '.join(other.label for other in same), provider=self.client.name,
+                                                 obj=mailbox_address(entry.name, self.domain)))
 
     @staticmethod
     def _carry(create, field, value):
@@ -508,19 +577,35 @@ class Roster(object):
             missing = NotFoundError('mailbox %s does not exist and is not in the list' % owner,
                                     provider=self.client.name, obj=mailbox_address(owner, self.domain))
             needs = []
+            found = self._existing(owner) if owner not in creating else None
             if owner in creating:
                 permissions, needs = [], [creating[owner].steps[0]]
-            elif owner in self.listing:
-                permissions = self.client.get_permissions(self.domain, self.listing[owner]['name'])
+            elif found is not None:
+                permissions = self.client.get_permissions(self.domain, found['name'])
+                self.matched.add(identity(found))
             elif delegate.state == 'absent':
                 raise missing  # a revoke on a mailbox that is not there is a typo: the same in both modes
             else:
-                # Like the other modules: in check mode, an earlier task of the same run may create it.
+                # Like the other modules: in check mode, an earlier task of the same run may create it. What the plan
+                # takes away is then held, as the real run holds it when the mailbox is not there after all.
                 assume_created_in_check_mode(self.check_mode, missing, self.warnings)
                 permissions = []
+                self.assumed.append(delegate.label)
             self.owners[owner] = {'permissions': permissions, 'grantees': {}, 'steps': [], 'needs': needs,
-                                  'name': self.listing[owner]['name'] if owner in self.listing else owner}
+                                  'name': found['name'] if found is not None else owner}
         return self.owners[owner]
+
+    def _existing(self, name):
+        """The record of an existing mailbox by any name it is found by: listed, read for a row, or (where the
+        listing may miss names) read now."""
+        if name in self.listing:
+            return self.listing[name]
+        for entry in self.entries:
+            if entry.key == name and entry.before is not None:
+                return entry.before
+        if self.client.listing_may_miss_names or name in self.other_names:
+            return self.client.get_mailbox(self.domain, name, need=())
+        return None
 
     def _plan_owner(self, state, mode):
         """The grants of one mailbox as a list of (grantee, right) items, reconciled as the rows and the mode ask."""
@@ -547,17 +632,21 @@ class Roster(object):
                                                 obj=mailbox_address(state['name'], self.domain)))
         add = [item for item in add if item[0] not in clashing]
         remove = [item for item in remove if item[0] not in clashing]
-        named = set(key for key, slot in grantees.items() if any(row.error is None for row in slot['rows']))
         listed = set(key for key, _right in add)
         # exact: the listed grantees hold exactly what their rows say; exclusive: and nobody else holds anything.
         change = reconcile_list(current, add=add, remove=remove, exact=add if mode != 'add' else None,
                                 within=None if mode == 'exclusive' else (lambda item: item[0] in listed))
         after = change.after(current)
+        # What goes because no row grants it (exclusive) is pruned, right by right: a row revoking send_as does
+        # not make the full_access that goes with it a named removal.
+        pruned = set(key for key, _right in change.pruned if key not in listed)
         for key, slot in sorted(grantees.items(), key=lambda item: item[1]['address']):
             rows = [delegate for delegate in slot['rows'] if delegate.error is None]
+            if rows and slot['grantee'] is not None:
+                self.delegated.add(slot['grantee']['key'])
             wanted = from_rights(frozenset(right for item_key, right in after if item_key == key))
             before = slot['current']
-            prune = 'grants' if key not in named and wanted != before else None
+            prune = 'grants' if key in pruned else None
             step = grant_step(self.domain, state['name'], slot['grantee'], slot['address'], before, wanted,
                               [delegate.label for delegate in rows], slot['needs'] + state['needs'], prune)
             if step is not None:
@@ -573,14 +662,15 @@ class Roster(object):
         known = set(self.listed_keys)
         for delegate in self.all_delegates:
             known.add(str(delegate.owner).lower())
-            if delegate.grantee_address:
-                grantee_name, grantee_domain = split_address(delegate.grantee_address)
-                if grantee_domain == self.domain:
-                    known.add(grantee_name)
+            known.update(self._local_part(delegate.grantee_address))
+        for entry in self.all_entries:
+            # The mailbox a row forwards to must not go in the same run: the row's mail would go to nobody.
+            known.update(self._local_part(entry.desired.get('forwarding_address')))
         keep = [pattern.lower() for pattern in self.params.get('unlisted_keep') or []]
         for key, record in sorted(self.listing.items()):
-            if key in known or identity(record) in self.matched or any(fnmatch.fnmatchcase(key, pattern)
-                                                                       for pattern in keep):
+            names = [key] + [name.lower() for name in record.get('names') or ()]
+            if (any(name in known for name in names) or identity(record) in self.matched | self.delegated
+                    or any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in keep)):
                 continue
             if action == 'disable' or not self.client.listing_is_exchange_only:
                 need = set(self.client.disable_changes) if action == 'disable' else set()
@@ -588,6 +678,7 @@ class Roster(object):
                 if found is None:
                     continue  # listed, but not a hosted Exchange mailbox (or gone since)
                 record = found
+                self.confirmed.add(identity(found))
             if action == 'disable':
                 # As exchange_mailbox state=disabled: the disable changes are mailbox changes, one update.
                 planned = plan_mailbox(self.client, self.domain, record['name'], record, {}, 'disabled')
@@ -595,17 +686,34 @@ class Roster(object):
                     continue
                 step = planned.steps[0]
                 step.prune = 'mailboxes'
+                step.shown['mailbox'] = which(record)
                 self.unlisted_steps.append(step)
             elif action == 'remove':
                 self.unlisted_steps.append(Step('remove', record['name'], {'before': self.listing[key]},
-                                                takes_away=True, prune='mailboxes'))
+                                                takes_away=True, prune='mailboxes', shown={'mailbox': which(record)}))
             self.unlisted.append(record['name'])
+
+    def _local_part(self, address):
+        """The name of an address of this domain, as a one-item list (none for another domain's, or no address)."""
+        if not address:
+            return []
+        name, domain = split_address(str(address).lower())
+        return [name] if domain == self.domain else []
 
     # --- guards --------------------------------------------------------------------------------------
 
     def guard(self):
         """Hold back everything the plan takes away while any row is at fault, or when it prunes more than allowed."""
         at_fault = [row.label for row in self.rows if row.error is not None] + self.other_faults
+        if self.check_mode:
+            at_fault += [label for label in self.assumed if label not in at_fault]
+        if self.batched:
+            # Another batch's rows are planned by another task: whether they all pass is not known here.
+            self._blocked_by(hold(self.steps, 'batch'))
+            if any(step.held for step in self.steps):
+                self.held_because = ('with batch, what a run takes away (a permission reduced or revoked) is judged on '
+                                     'the whole list: run it in one task, without batch')
+            return
         if at_fault:
             held = hold(self.steps, 'rows at fault')
             if held:
@@ -620,8 +728,9 @@ class Roster(object):
             pruned = [step for step in self.steps if step.prune == kind]
             most = allowed(limit, base)
             if len(pruned) > most:
+                names = sorted(set(step.mailbox for step in pruned))
                 over.append('%d %s (%s), more than prune_limit=%s allows of %s (%d)' % (
-                    len(pruned), kind, ', '.join(sorted(set(step.mailbox for step in pruned)))[:200],
+                    len(pruned), kind, ', '.join(names[:10]) + (' ...' if len(names) > 10 else ''),
                     limit, PRUNE_BASES[kind] % base, most))
         if over:
             self._blocked_by(hold(self.steps, 'prune_limit'))
@@ -645,7 +754,10 @@ class Roster(object):
         aliases = sum(len((entry.before or {}).get('aliases') or []) for entry in self.entries
                       if entry.aliases is not None)
         grants = sum(len(state['permissions']) for state in self.owners.values())
-        return {'mailboxes': len(self.listing), 'aliases': aliases, 'grants': grants}
+        # Where the listing also names mailboxes of other kinds (Hostway's older platform), only the ones read and
+        # found to be hosted Exchange mailboxes count: never a base the others inflate.
+        mailboxes = len(self.listing) if self.client.listing_is_exchange_only else len(self.confirmed)
+        return {'mailboxes': mailboxes, 'aliases': aliases, 'grants': grants}
 
     def stale_plan(self):
         """With plan_digest: why this run's plan is not the approved one (nothing is written), or None."""
@@ -659,7 +771,7 @@ class Roster(object):
         shown_lines = lines[:20] + (['... and %d more' % (len(lines) - 20)] if len(lines) > 20 else [])
         return ('the plan is not the approved one (approved %s, now %s): it changed since it was reviewed, so nothing '
                 'was written. Run the check again and approve its plan. This run\'s plan: %s'
-                % (approved, self.digest, '; '.join(shown_lines) or 'nothing to do'))
+                % (shown(approved), self.digest, '; '.join(shown_lines) or 'nothing to do'))
 
     # --- the result -----------------------------------------------------------------------------------
     # Compact for any list size (an AWX job drops a task result above 700,000 characters): names in lists, and only
@@ -670,6 +782,7 @@ class Roster(object):
         result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [],
                   'failed_entries': [], 'errors': {}, 'changes': {}, 'delegates': {}, 'unlisted': list(self.unlisted),
                   'unlisted_action': self.unlisted_action, 'not_attempted': [], 'plan_digest': self.digest,
+                  'listed': len(self.listing),
                   'plan': bounded([step.line() for step in ordered(self.steps)], 'more steps', self.detail_limit),
                   'held': []}
         if stale is not None:
@@ -792,6 +905,13 @@ class Roster(object):
         if self.held_because:
             parts.append('held back: %s (%s)' % (self.held_because, '; '.join(result['held'][:20])
                                                  + (' ...' if len(result['held']) > 20 else '')))
+        if parts:
+            # What the valid rows still had done, so a failed task never hides what it changed.
+            done = [(len(result[key]), key) for key in ('created', 'updated') if result[key]]
+            grants = sum(len(grants) for grants in result['delegates'].values())
+            done += [(grants, 'grants changed')] if grants else []
+            parts.append('%s: %s' % ('would still be done (check mode)' if self.check_mode else 'done nevertheless',
+                                     ', '.join('%d %s' % item for item in done) if done else 'nothing'))
         if self.stopped is not None:
             parts.append('stopped early (%s), %d not attempted: %s' % (
                 self.stopped, len(result['not_attempted']), ', '.join(str(item) for item in result['not_attempted'])))

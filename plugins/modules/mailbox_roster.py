@@ -305,17 +305,21 @@ options:
     default: []
   prune_limit:
     description:
-      - The most one run may prune - take away because the list no longer names it - as a count (V(25)) or as a
-        share (V(10%)), counted apart for mailboxes (disabled or removed by O(unlisted), out of the domain's
-        mailboxes), aliases (removed by O(exclusive_aliases), out of the aliases the listed mailboxes hold) and grants
-        (revoked by O(delegates_mode=exclusive), out of the grants on the delegated mailboxes). A share rounds up
-        (10% of 5 is 1).
+      - The most one run may prune - take away because the list no longer names it - as a count (V(25)), a share
+        (V(10%)), or both (V(10%, 500) - the smaller of the two), counted apart for mailboxes (disabled or removed by
+        O(unlisted), out of the domain's hosted Exchange mailboxes), aliases (removed by O(exclusive_aliases), out of
+        the aliases the listed mailboxes hold) and grants (revoked by O(delegates_mode=exclusive), out of the grants
+        on the delegated mailboxes). A share rounds up (10% of 5 is 1).
+      - The default protects a 10-mailbox domain (at most 1 in a run) and a 10,000-mailbox one (at most 500, the
+        threshold Microsoft Entra Connect uses) alike.
+      - Where the listing also names mailboxes of other kinds (hostway's older platform), the share counts only
+        those read and found to be hosted Exchange mailboxes.
       - Above it nothing at all is taken away and the task fails, naming the counts and this option - as Microsoft
         Entra Connect refuses an export that deletes more than its threshold. Check mode fails the same way.
       - An alias moving from one listed mailbox to another is not a prune. V(0) allows no prune; V(100%) lifts the
         limit.
     type: str
-    default: 10%
+    default: 10%, 500
     version_added: 0.3.0
   plan_digest:
     description:
@@ -333,13 +337,16 @@ options:
         O(batch.number) x O(batch.size) - in this task, so a loop over the batches shows progress in the job output
         (one line per batch) during a long run. The roles of this collection do so.
       - The whole list is still checked across rows (a name listed twice, an address two rows claim); only the
-        batch's rows are read, planned, applied and reported. A delegate goes with its grantee's row, else with its
-        mailbox's row, else with the first batch. O(unlisted=report) is reported by the last batch, every row of
-        the list counting as listed.
-      - Each batch reads the domain listing again (one page per 250 or 400 mailboxes), so batches of a few dozen
-        rows or more keep the requests close to the floor.
-      - Pruning (O(unlisted=disable) or V(remove), O(exclusive_aliases), O(delegates_mode=exclusive)) judges the
-        whole list at once, and is refused with a batch. RV(plan_digest) is the batch's own.
+        batch's rows are read, planned, applied and reported. A delegate goes with the later of its grantee's and its
+        mailbox's rows (the first batch when neither is a row). O(unlisted=report) is reported by the last batch,
+        every row of the list counting as listed.
+      - Each batch reads the domain listing again (one page per 250 or 400 mailboxes), so a batch should hold more
+        rows than the listing has pages many times over to keep the requests close to the floor; the onboard role
+        sizes its batches so.
+      - What a run takes away is judged on the whole list. Pruning (O(unlisted=disable) or V(remove),
+        O(exclusive_aliases), O(delegates_mode=exclusive)) is refused with a batch, and a permission a row would
+        reduce or revoke (O(delegates_mode=exact), O(delegates[].state=absent)) is held (RV(held)) unless the batch
+        is the whole list. RV(plan_digest) is the batch's own.
     type: dict
     suboptions:
       size:
@@ -535,6 +542,12 @@ plan:
   elements: str
   sample: ['create alex.smith: display_name="Alex Smith", password="<changed>", size=2048',
            'grant support: grantee="alex.smith@example.com", permission=[null,"full_access"]']
+listed:
+  description: How many mailboxes the domain's listing holds (on hostway, with its older platform's).
+  returned: always
+  type: int
+  sample: 312
+  version_added: 0.3.0
 plan_digest:
   description: The digest of the plan (see O(plan_digest)), in check mode and in real runs alike.
   returned: always
@@ -581,7 +594,7 @@ def main():
         delegates_mode=dict(type='str', default='add', choices=['add', 'exact', 'exclusive']),
         unlisted=dict(type='str', default='ignore', choices=list(UNLISTED_ACTIONS)),
         unlisted_keep=dict(type='list', elements='str', default=[]),
-        prune_limit=dict(type='str', default='10%'),
+        prune_limit=dict(type='str', default='10%, 500'),
         plan_digest=dict(type='str'),
         batch=dict(type='dict', options=dict(size=dict(type='int', required=True),
                                              number=dict(type='int', required=True))),

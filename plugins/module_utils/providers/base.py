@@ -114,6 +114,8 @@ class ProviderClient(metaclass=abc.ABCMeta):
             'listing_fields': sorted(cls.listing_fields),
             'disable': dict(cls.disable_changes),
             'can_disable': bool(cls.disable_changes),
+            # Whether a domain listing names only hosted Exchange mailboxes (else each name needs a read to tell).
+            'listing_is_exchange_only': cls.listing_is_exchange_only,
             'access_kept_when_disabled': list(cls.access_kept_when_disabled),
             'rate_limits': dict(cls.rate_limits),
             'max_size_mb': cls.max_size_mb,
@@ -281,7 +283,10 @@ class ProviderClient(metaclass=abc.ABCMeta):
         """
 
     def domain_listing(self, domain):
-        """Every mailbox of a domain with the listing_fields, in as few reads as the provider allows."""
+        """Every mailbox of a domain with the listing_fields, in as few reads as the provider allows.
+
+        A record may carry ``names``: other names it may be found by (confirmed with get_mailbox) and that no new
+        mailbox can take."""
         return self.list_mailboxes(domain, {'fields': sorted(self.listing_fields & frozenset(('size', 'activesync')))})
 
     # --- aliases, permissions, ActiveSync: FEATURE_METHODS -----------------------------------

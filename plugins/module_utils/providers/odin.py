@@ -509,8 +509,16 @@ class OdinClient(ProviderClient):
         return sorted(records, key=lambda record: record['name'])
 
     def domain_listing(self, domain):
-        """The subscription's listing (one read) carries name, display name and primary address."""
-        return self.list_mailboxes(domain, {})
+        """The subscription's listing (one read) carries name, display name and primary address - and, as names,
+        the Exchange alias, which a mailbox whose primary address changed may still be found by (get_mailbox says)
+        and which no new mailbox can take."""
+        records = self.list_mailboxes(domain, {})
+        directory = self._mailboxes()
+        for record in records:
+            alias = directory[record['mailbox_id']]['alias']
+            if alias and alias != record['name'].lower():
+                record['names'] = [alias]
+        return records
 
     # --- aliases ------------------------------------------------------------------------------
 

@@ -71,11 +71,13 @@ def test_list_primitive_add_remove_exact_and_protected():
         reconcile_list([], add=["a"], remove=["a"])
 
 
-def test_prune_limit_is_a_count_or_a_share_rounded_up():
-    assert parse_limit("10%") == (10, True) and parse_limit(" 25 ") == (25, False)
+def test_prune_limit_is_a_count_a_share_rounded_up_or_the_smaller_of_both():
+    assert parse_limit("10%") == [(10, True)] and parse_limit(" 25 ") == [(25, False)]
     assert allowed("10%", 10) == 1 and allowed("10%", 5) == 1 and allowed("10%", 10000) == 1000
     assert allowed("0", 10) == 0 and allowed("3", 10000) == 3 and allowed("100%", 7) == 7
-    for bad in ("ten", "-1", "101%", "5.5", "", None):
+    # the default: a 10-mailbox domain loses at most 1, a 10,000-mailbox one at most 500 (Entra Connect's threshold)
+    assert allowed("10%, 500", 10) == 1 and allowed("10%, 500", 10000) == 500 and allowed("10%,500", 2000) == 200
+    for bad in ("ten", "-1", "101%", "5.5", "", None, "5%%", "\u0665", "10%,", "1e3"):
         with pytest.raises(InvalidInputError, match="prune_limit must be a count"):
             parse_limit(bad)
 
