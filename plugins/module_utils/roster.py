@@ -492,6 +492,13 @@ class Roster(object):
             for address in (record.get('address'), record.get('primary_address')):
                 if address:
                     holders[address.lower()] = key
+        if any(entry.claims for entry in self.entries if entry.error is None):
+            # A listed row planned from the listing alone may hold an address another row claims: read its addresses
+            # (only in runs that claim any), so check mode sees the conflict the provider would refuse.
+            for entry in self.entries:
+                if entry.error is None and entry.before is not None and entry.before.get('aliases') is None:
+                    self._planned(entry, lambda row: row.before.update(aliases=(self.client.get_mailbox(
+                        self.domain, row.before['name'], need=('aliases', 'primary_address')) or {}).get('aliases')))
         releases = {}
         for entry in self.entries:
             if entry.error is not None or entry.before is None:
