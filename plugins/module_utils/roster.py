@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
+import json
 import re
 
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.activesync import activesync_step
@@ -41,7 +42,6 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.mailbox im
     compare,
     create_options_of,
     desired_fields,
-    disable_plan,
     plan_mailbox,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import NAME_PATTERN
@@ -184,6 +184,7 @@ class Roster(object):
         # How much per-mailbox detail (diffs, plan lines) the result carries: a looped task's result holds every
         # batch's, so the batches share DETAIL_LIMIT, the first ones first.
         self.detail_limit = DETAIL_LIMIT
+        self.changes_budget = CHANGES_BUDGET
         self.listing = {}
         self.owners = {}  # owner name (lower) -> its grants and the rows that name them
         self.steps = []
@@ -335,6 +336,8 @@ class Roster(object):
         first = (batch['number'] - 1) * batch['size']
         mine = self.entries[first:first + batch['size']]
         self.detail_limit = max(0, DETAIL_LIMIT - first)
+        # The batches' results add up in the loop's: each gets its share of the budget.
+        self.changes_budget = CHANGES_BUDGET * len(mine) // max(1, len(self.entries))
         batch_of = dict((entry.key, index // batch['size'] + 1) for index, entry in enumerate(self.entries))
 
         def belongs(delegate):
@@ -787,7 +790,8 @@ class Roster(object):
 
     def outcome(self, stale=None):
         result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [],
-                  'failed_entries': [], 'errors': {}, 'changes': {}, 'delegates': {}, 'unlisted': list(self.unlisted),
+                  'failed_entries': [], 'errors': {}, 'changes': {}, 'changes_omitted': 0, 'delegates': {},
+                  'unlisted': list(self.unlisted),
                   'unlisted_action': self.unlisted_action, 'not_attempted': [], 'plan_digest': self.digest,
                   'listed': len(self.listing),
                   'plan': bounded([step.line() for step in ordered(self.steps)], 'more steps', self.detail_limit),
@@ -853,7 +857,7 @@ class Roster(object):
             result['created'].append(entry.name)
             return
         result['updated'].append(entry.name)
-        result['changes'][entry.name] = drift(before, after)
+        self._change(result, entry.name, drift(before, after))
 
     def _entry_diff(self, entry, done):
         before, after = dict(entry.planned.before), dict(entry.planned.after)
@@ -897,8 +901,18 @@ class Roster(object):
                 after = dict(step.data['changes'], state='disabled')
             else:
                 before, after = {'state': 'present'}, {'state': 'absent'}
-            result['changes'][step.mailbox] = drift(before, after)
+            self._change(result, step.mailbox, drift(before, after))
             diffs.append(self._diff('mailbox', step.mailbox, before, after))
+
+    def _change(self, result, name, change):
+        """One mailbox's change, while the result's budget for them lasts; beyond it, only counted (a domain where
+        thousands drift in many fields at once: the names stay in updated, the first changes in full)."""
+        size = len(json.dumps({name: change}, default=str))
+        if self.changes_budget < size:
+            result['changes_omitted'] += 1
+            return
+        self.changes_budget -= size
+        result['changes'][name] = change
 
     def _diff(self, what, name, before, after):
         header = '%s %s (%s)' % (what, mailbox_address(name, self.domain), self.client.name)
@@ -926,6 +940,8 @@ class Roster(object):
 
 
 DETAIL_LIMIT = 100
+# Characters of changes one result carries (a looped task's results together): under AWX's 700,000 with the rest.
+CHANGES_BUDGET = 250000
 
 
 def drift(before, after):

@@ -532,16 +532,29 @@ changes:
     former.employee:
       enabled: [true, false]
       state: [present, disabled]
+changes_omitted:
+  description:
+    - How many changed mailboxes RV(changes) leaves out, to keep the result under AWX's limit on an event - only
+      when thousands drift in many fields at once (about 250,000 characters of changes; with O(batch), each batch
+      its share). They are named in RV(updated), and a smaller list or a second run after the first is applied
+      shows them.
+  returned: always
+  type: int
+  sample: 0
+  version_added: 0.3.0
 plan:
   description:
     - Every write of the plan, one line each, in the order a real run sends them - C(release), C(create), C(update),
       C(alias_add), C(activesync), C(grant), C(change), C(alias_remove), C(revoke), C(disable), C(remove) - with
       what it changes; held steps end in C([held]). A password shows only as C(<changed>).
+    - The first 100 writes (with O(batch), the batches share them), then a line counting the rest; RV(plan_digest)
+      covers them all.
   returned: always
   type: list
   elements: str
   sample: ['create alex.smith: display_name="Alex Smith", password="<changed>", size=2048',
            'grant support: grantee="alex.smith@example.com", permission=[null,"full_access"]']
+  version_added: 0.3.0
 listed:
   description: How many mailboxes the domain's listing holds (on hostway, with its older platform's).
   returned: always
@@ -553,6 +566,7 @@ plan_digest:
   returned: always
   type: str
   sample: sha256:3f2a...
+  version_added: 0.3.0
 held:
   description:
     - The steps held back because a row was at fault or the plan pruned more than O(prune_limit) allows (the task
@@ -561,6 +575,7 @@ held:
   type: list
   elements: str
   sample: ['remove former.employee [held]']
+  version_added: 0.3.0
 diff:
   description: One before/after per changed mailbox (and per delegated mailbox whose permissions change).
   returned: in diff mode

@@ -92,8 +92,8 @@ LEAVER_FIXTURE = {"domains": {DOMAIN: {"mailboxes": [
 
 
 @pytest.mark.sandbox(fixture=LEAVER_FIXTURE)
-def test_offboarding_applies_the_approved_plan_and_refuses_a_stale_one(run_playbook, rackspace_sandbox,
-                                                                        rackspace_env):
+def test_offboarding_applies_the_approved_plan_and_refuses_a_stale_one(
+        run_playbook, rackspace_sandbox, rackspace_env):
     sb = rackspace_sandbox
     check = run_playbook(playbook("offboard.yml"), env=rackspace_env, check=True)
     assert check.rc == 0 and sb.writes() == [], check
@@ -131,8 +131,8 @@ def test_offboarding_more_leavers_than_the_limit_allows_changes_nothing(run_play
     for check in (True, False):
         result = run_playbook(play, env=rackspace_env, check=check)
         assert result.rc != 0 and rackspace_sandbox.writes() == [], result
-        message = result["No more leavers in one run than offboard_removal_limit allows (a wrong list must not empty a "
-                          "domain)"]["msg"]
+        limit_task = "No more leavers in one run than offboard_removal_limit allows (a wrong list must not empty a domain)"
+        message = result[limit_task]["msg"]
         assert message.startswith("3 leavers' mailboxes would be %s in this run, more than "
                                   "offboard_removal_limit=10%% allows (1 of the domain's 9 mailboxes)"
                                   % ("disabled" if stage == "disable" else "removed"))

@@ -17,8 +17,8 @@ def offboard(leavers, stage="disable", **variables):
                                                                   {"grantee": "ann", "permission": "sendAs"}]},
     {"name": "lee", "displayName": "Lee"}, {"name": "ann", "displayName": "Ann"}] + [
     {"name": "u%02d" % n, "displayName": "U"} for n in range(20)]}}})
-def test_a_typo_in_one_leavers_shared_mailboxes_keeps_nobody_elses_access(run_playbook, rackspace_sandbox,
-                                                                            rackspace_env):
+def test_a_typo_in_one_leavers_shared_mailboxes_keeps_nobody_elses_access(
+        run_playbook, rackspace_sandbox, rackspace_env):
     leavers = [{"name": "ann", "shared_mailboxes": ["suport"]}, {"name": "lee", "shared_mailboxes": ["support"]}]
     result = run_playbook(offboard(leavers), env=rackspace_env)
     assert result.rc != 0, result

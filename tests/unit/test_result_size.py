@@ -84,3 +84,25 @@ def test_auditing_a_domain_of_5000_drifted_mailboxes_stays_under_the_limit(drift
         "department": ["Sales", "Finance"]}, result.get("msg")
     assert max(sizes(result)) < LIMIT, sizes(result)
     print("audit, diff=%s: %d characters" % (diff, max(sizes(result))))
+
+
+@pytest.fixture(scope="module")
+def drifted_everywhere():
+    """A domain of 5,000 mailboxes, every one drifted in four fields at once."""
+    fixture = {"domains": {DOMAIN: {"mailboxes": [
+        {"name": h["name"], "displayName": h["display_name"], "size": 2048, "firstName": "Hire",
+         "lastName": h["last_name"], "department": "Sales", "jobTitle": "Temp", "activeSync": False,
+         "aliases": []} for h in (hire(number) for number in range(COUNT))]}}}
+    with start_sandbox("rackspace", api_user=API_USER, api_secret=API_SECRET, fixture=fixture,
+                       limits={"GET": 10 ** 9, "WRITE": 10 ** 9}) as sandbox:
+        yield sandbox
+
+
+def test_thousands_drifted_in_many_fields_keep_every_name_and_the_changes_within_a_budget(drifted_everywhere):
+    result = run(drifted_everywhere, True, True, [hire(number) for number in range(COUNT)], unlisted="report")
+    assert len(result["updated"]) == COUNT, result.get("msg")
+    assert result["changes"]["hire00000"] == {"activesync": [False, True], "aliases": [[], ["h00000@example.com"]],
+                                              "department": ["Sales", "Finance"], "job_title": ["Temp", "Clerk"]}
+    # the first ones in full, the rest counted: every mailbox is accounted for
+    assert len(result["changes"]) + result["changes_omitted"] == COUNT and result["changes_omitted"] > 0
+    assert max(sizes(result)) < LIMIT, sizes(result)

@@ -110,7 +110,7 @@ def rosters(draw, provider, world):
             del row["aliases"]
     delegates = []
     if "permission" in features:
-        for _ in range(draw(st.integers(0, 3))):
+        for _index in range(draw(st.integers(0, 3))):
             delegate = {"mailbox": "support", "grantee": draw(st.sampled_from(NAMES * 3 + ["Bob Smith"])),
                         "state": draw(st.sampled_from(["present", "present", "absent"]))}
             permission = draw(st.sampled_from([None, "full_access", "full_access", "send_as", "both"]))

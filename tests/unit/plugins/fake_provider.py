@@ -75,9 +75,8 @@ class FakeProvider(ProviderClient):
 
     def domain_listing(self, domain):
         self.reads.append(("listing", domain))
-        return [dict((key, self._record(box)[key]) for key in ("name", "domain", "address", "display_name", "size",
-                                                                "activesync"))
-                for _name, box in sorted(self.boxes.items())]
+        keys = ("name", "domain", "address", "display_name", "size", "activesync")
+        return [dict((key, self._record(box)[key]) for key in keys) for _name, box in sorted(self.boxes.items())]
 
     def get_mailbox(self, domain, name, need=None):
         self.reads.append(("get", name))

@@ -51,6 +51,11 @@ def assert_forecast(checked, real):
 def staff(**extra):
     boxes = [dict(name="ann", aliases=["sales@example.com"]), dict(name="bob"), dict(name="support", grants={}),
              dict(name="old", display_name="Old Timer")]
+    return provider_of(boxes, **extra)
+
+
+def provider_of(boxes, **extra):
+    """A fresh fake provider per run (the check run and the real run each start from the same domain)."""
     return lambda: FakeProvider(boxes, **extra)
 
 
@@ -113,8 +118,8 @@ def test_every_step_type_in_one_plan_in_the_safe_order():
 
 
 def test_update_change_revoke_and_disable_steps():
-    make = lambda: FakeProvider([dict(name="ann", department="Sales"), dict(name="bob"), dict(name="gone"),  # noqa
-                                 dict(name="support", grants={"ann@example.com": "both", "bob@example.com": "send_as"})])
+    make = provider_of([dict(name="ann", department="Sales"), dict(name="bob"), dict(name="gone"),
+                        dict(name="support", grants={"ann@example.com": "both", "bob@example.com": "send_as"})])
     mailboxes = [dict(name="ann", department="Finance"), dict(name="bob"), dict(name="support")]
     delegates = [dict(mailbox="support", grantee="ann", permission="full_access"),
                  dict(mailbox="support", grantee="bob", state="absent")]
@@ -158,7 +163,7 @@ def test_a_list_of_only_invalid_rows_removes_nothing():
 
 def test_malformed_delegate_rows_hold_exclusive_revokes():
     grants = {"ann@example.com": "both", "bob@example.com": "full_access"}
-    make = lambda: FakeProvider([dict(name="ann"), dict(name="bob"), dict(name="support", grants=grants)])  # noqa
+    make = provider_of([dict(name="ann"), dict(name="bob"), dict(name="support", grants=grants)])
     delegates = [dict(mailbox="support", grantee="ann", permission="both"),
                  dict(mailbox="support", grantee="bob"),  # no permission
                  dict(mailbox="support", grantee="Bob Builder", permission="full_access")]  # a display name
@@ -185,7 +190,7 @@ def test_exclusive_aliases_are_held_when_another_row_fails_but_additions_of_vali
 
 
 def test_prune_limit_holds_everything_taken_away_and_names_count_and_option():
-    make = lambda: FakeProvider([dict(name="user%02d" % n) for n in range(10)])  # noqa
+    make = provider_of([dict(name="user%02d" % n) for n in range(10)])
     checked, real, client = both(make, [dict(name="user00")], unlisted="remove")
     assert_forecast(checked, real)
     assert client.writes == [] and len(client.boxes) == 10
@@ -199,8 +204,8 @@ def test_prune_limit_holds_everything_taken_away_and_names_count_and_option():
 
 
 def test_limit_counts_alias_and_grant_prunes_but_not_moves():
-    make = lambda: FakeProvider([dict(name="ann", aliases=["a1@example.com", "a2@example.com"]),  # noqa
-                                 dict(name="bob")])
+    make = provider_of([dict(name="ann", aliases=["a1@example.com", "a2@example.com"]),
+                        dict(name="bob")])
     # a move of a1 from ann to bob is no loss: allowed with prune_limit 0
     checked, real, client = both(make, [dict(name="ann", aliases=["a2@example.com"]),
                                         dict(name="bob", aliases=["a1@example.com"])],
@@ -283,7 +288,7 @@ def test_a_failed_claim_gives_the_released_address_back():
 
 
 def test_rows_naming_one_grant_merge_into_one_write_of_their_union():
-    make = lambda: FakeProvider([dict(name="alice"), dict(name="support")])  # noqa
+    make = provider_of([dict(name="alice"), dict(name="support")])
     delegates = [dict(mailbox="support", grantee="alice", permission="send_as"),
                  dict(mailbox="support", grantee="Alice@Example.COM", permission="full_access")]
     checked, real, client = both(make, delegates=delegates)
@@ -294,7 +299,7 @@ def test_rows_naming_one_grant_merge_into_one_write_of_their_union():
 
 
 def test_rows_that_grant_and_revoke_one_right_fail_both():
-    make = lambda: FakeProvider([dict(name="alice"), dict(name="support")])  # noqa
+    make = provider_of([dict(name="alice"), dict(name="support")])
     delegates = [dict(mailbox="support", grantee="alice", permission="both"),
                  dict(mailbox="support", grantee="alice", permission="send_as", state="absent")]
     checked, real, client = both(make, delegates=delegates)
@@ -310,7 +315,7 @@ def test_rows_that_grant_and_revoke_one_right_fail_both():
 ])
 def test_delegates_modes(mode, writes):
     grants = {"ann@example.com": "send_as", "bob@example.com": "full_access"}
-    make = lambda: FakeProvider([dict(name="ann"), dict(name="bob"), dict(name="support", grants=grants)])  # noqa
+    make = provider_of([dict(name="ann"), dict(name="bob"), dict(name="support", grants=grants)])
     delegates = [dict(mailbox="support", grantee="ann", permission="full_access")]
     checked, real, client = both(make, delegates=delegates, delegates_mode=mode, prune_limit="100%")
     assert_forecast(checked, real)
@@ -319,7 +324,7 @@ def test_delegates_modes(mode, writes):
 
 
 def test_a_grant_to_and_on_mailboxes_created_in_the_same_run_waits_for_their_creates():
-    make = lambda: FakeProvider([])  # noqa
+    make = provider_of([])
     mailboxes = [dict(name="team", display_name="Team"), dict(name="newbie", display_name="Newbie")]
     delegates = [dict(mailbox="team", grantee="newbie", permission="full_access")]
     checked, real, client = both(make, mailboxes, delegates=delegates)
@@ -409,7 +414,7 @@ def test_a_claim_waiting_for_a_held_release_fails_its_row_but_the_create_goes_ah
     assert client.holder("sales@example.com") == "ann"
     assert real.result["created"] == ["cyd"] and "cyd" in real.result["failed_entries"]
     assert real.result["errors"]["cyd"] == ('fake: cyd@example.com: not done: it needs "release ann: '
-                                           'address="sales@example.com" [held]", which is held back')
+                                            'address="sales@example.com" [held]", which is held back')
     assert real.result["held"] == ['release ann: address="sales@example.com" [held]',
                                    'alias_add cyd: address="sales@example.com" [held]']
 

@@ -1,7 +1,7 @@
 """Odin: a delegate row names grantee `alice`, whose primary address was changed to a.smith@example.com.
 The docs say mailboxes named in `delegates` count as listed; unlisted=remove removes alice's mailbox anyway
 (it is listed under a.smith), right after granting her access."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import odin_fixture, scenario
 
 boxes = [{"email_address": "%s@example.com" % n, "display_name": n.title(), "size_limit": 1048576} for n in
          ["support", "bob", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"]]

@@ -2,7 +2,7 @@
 Check mode assumes alice will be created (warning) and forecasts the grant and the removal of a.smith (= alice);
 the real run fails the row ("does not exist") and holds the removal: check differs from the real run, and a valid
 row fails on a mailbox that exists."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import compare, odin_fixture, scenario
 
 boxes = [{"email_address": "%s@example.com" % n, "display_name": n.title(), "size_limit": 1048576} for n in
          ["bob", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"]]
@@ -18,6 +18,6 @@ differs = compare(checked, real)
 
 # Variant: alice is also a row of the list (found, unchanged) - the delegate on her still fails in the real run.
 roster2 = dict(roster, mailboxes=roster["mailboxes"] + [{"name": "alice"}], unlisted="ignore")
-checked2, real2, *_ = scenario("odin", fx, roster2, "delegated mailbox is a listed row too", rerun=False)
+checked2, real2, *_rest = scenario("odin", fx, roster2, "delegated mailbox is a listed row too", rerun=False)
 print("real run errors:", real2.get("errors"))
 assert not differs and not compare(checked2, real2), "check mode's forecast differs from the real run"

@@ -4,7 +4,7 @@ same mailbox from the same read. With exclusive_aliases (default prune_limit), t
 alice@example.com and al@example.com - both named by the valid row `alice`, the first being the address every task
 finds the mailbox by. The rerun then plans a create of alice (refused: "Mailbox alias alice is already in use") and
 writes again; sizes flip-flop between the rows on every run."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import odin_fixture, scenario
 
 others = [{"email_address": "u%02d@example.com" % i, "size_limit": 1048576,
            "email_addresses": ["u%02d.alt@example.com" % i]} for i in range(18)]

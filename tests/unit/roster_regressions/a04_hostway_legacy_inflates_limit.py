@@ -1,7 +1,7 @@
 """Hostway: the prune_limit share is counted out of the listing, which also names mailboxes of the older platform
 (never reported or touched). 3 Exchange mailboxes + 27 legacy ones: prune_limit=10% allows 3, so a list naming
 one person removes the other two Exchange mailboxes (67% of the domain's Exchange mailboxes)."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import hw_fixture, scenario
 
 names = [{"username": n, "displayName": n.title()} for n in ["ann", "bob", "cyd"]]
 legacy = [{"username": "old%02d" % i, "platform": "mfg2"} for i in range(27)]

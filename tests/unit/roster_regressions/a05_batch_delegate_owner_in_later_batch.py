@@ -2,7 +2,7 @@
 (its grantee's row). In batch 1 the mailbox does not exist yet: check mode assumes it is created (a warning) and
 forecasts the grant; the real run fails the row ("does not exist and is not in the list" - although it is in the
 list), and batch 2 never makes the grant. With an approved plan, batch 1 is refused as stale while batch 2 applies."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import PASSWORD, compare, rs_fixture, run, sandbox, snapshot, summary
 
 fx = rs_fixture([{"name": "boss", "displayName": "Boss", "size": 1024}])
 rows = [{"name": "ann", "display_name": "Ann Lee", "size": 1024},

@@ -4,7 +4,7 @@ address), so unlisted=remove takes it away:
  B. a delegate row whose grantee is bob's alias address (bob-alias@example.com) - resolved to bob, granted, then
     bob is removed;
  C. the same with unlisted=disable."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import odin_fixture, scenario
 
 others = ["c%d" % i for i in range(1, 9)]
 boxes = [{"email_address": "%s@example.com" % n, "display_name": n.title(), "size_limit": 1048576}

@@ -2,7 +2,7 @@
 the provider refuses (a display name with '<' - only the provider decides). The release of sales@example.com runs
 first, the create fails, the alias_add is "not done" (its create failed) - and, unlike a refused claim, the address
 is not given back: sales@example.com is on nobody, mail to it bounces."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import PASSWORD, odin_fixture, rs_fixture, scenario
 
 fx = rs_fixture([{"name": "bob", "displayName": "Bob", "size": 1024, "aliases": ["sales@example.com"]}])
 roster = {"mailboxes": [{"name": "ann", "display_name": "Ann <Sales>", "size": 1024, "aliases": ["sales@example.com"]},

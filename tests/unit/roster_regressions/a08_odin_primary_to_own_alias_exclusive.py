@@ -1,7 +1,7 @@
 """Odin: alice holds a.smith@example.com as an alias; her row makes it her primary address and, with
 exclusive_aliases, lists no other alias. The plan changes the primary to a.smith@example.com and then removes
 a.smith@example.com as an alias that is no longer listed - the address the row itself names as primary."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import compare, odin_fixture, scenario
 
 others = [{"email_address": "c%d@example.com" % i, "size_limit": 1048576} for i in range(20)]
 fx = odin_fixture([{"email_address": "alice@example.com", "display_name": "Alice", "size_limit": 1048576,

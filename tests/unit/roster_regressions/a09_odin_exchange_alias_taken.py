@@ -1,7 +1,7 @@
 """Odin: a mailbox whose Exchange alias is `alice` no longer holds alice@example.com (its primary is a.smith@, the old
 address was removed). A row `alice` plans a create; the listing read (getMailboxes carries each mailbox's Exchange
 alias) already says the alias is taken, yet check mode forecasts `created: [alice]` and the real run fails."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import compare, odin_fixture, scenario
 
 fx = odin_fixture([{"email_address": "a.smith@example.com", "alias": "alice", "display_name": "A Smith",
                     "size_limit": 1048576}])

@@ -1,7 +1,7 @@
 """delegates_mode=exclusive: a row takes away only send_as from bob (state=absent, permission=send_as). bob holds
 both; the plan revokes both, and the full_access no row names is not counted as a prune (prune_limit=0 lets it
 through)."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import odin_fixture, rs_fixture, scenario
 
 for provider in ("rackspace", "odin"):
     if provider == "rackspace":

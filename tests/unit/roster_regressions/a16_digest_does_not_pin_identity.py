@@ -2,7 +2,7 @@
 mailbox named bob is another one by the time the plan is applied. Reviewed: remove old bob (Bob Old, 1 GB). Between
 the check job and the apply job old bob is removed by someone else and a new hire bob is created (Bob New). The apply
 job, fed the approved digest, finds the same digest and removes the new hire's mailbox."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import rs_fixture, run, sandbox, summary
 
 fx = rs_fixture([{"name": "bob", "displayName": "Bob Old", "size": 1024}] +
                 [{"name": "u%02d" % i, "displayName": "U", "size": 1024} for i in range(10)])

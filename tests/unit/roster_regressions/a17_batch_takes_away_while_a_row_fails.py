@@ -2,7 +2,7 @@
 fails in planning (a new mailbox without the size its create needs). Unbatched, the same list holds every take-away
 ("a row that failed may name what would be"). Batch 1 only knows the other batches' static failures, so it reduces
 ann's grant on support from both to full_access while the list has a row at fault."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import PASSWORD, rs_fixture, run, sandbox, summary
 
 fx = rs_fixture([{"name": "support", "displayName": "S", "size": 1024,
                   "permissions": [{"grantee": "ann", "permission": "both"}]},

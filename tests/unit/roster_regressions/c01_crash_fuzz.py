@@ -1,5 +1,5 @@
 """Odd inputs on every provider: any 'unexpected ... defect of the collection' answer is a crash."""
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import API_SECRET, PASSWORD, hw_fixture, odin_fixture, rs_fixture, run, sandbox, summary
 
 FIX = {"rackspace": rs_fixture([{"name": "bob", "displayName": "Bob", "size": 1024, "aliases": ["sales@example.com"],
                                  "permissions": []}, {"name": "support", "displayName": "S", "size": 1024,

@@ -4,16 +4,15 @@ import json
 import urllib.parse
 from xml.sax.saxutils import escape
 
-import tests.unit.roster_regressions.harness as h
-from tests.unit.roster_regressions.harness import *
+from tests.unit.roster_regressions.harness import API_SECRET, hw_fixture, odin_fixture, rs_fixture, run, sandbox
 
 leaks = []
 for provider in ("rackspace", "odin", "hostway"):
     for password in ['Ab1"q\\z<&>x', "Zz9'%2Fpq+ r", "Pässwörd9!ü"]:
         if provider == "rackspace":
             fx = rs_fixture([{"name": "bob", "displayName": "Bob", "size": 1024}])
-            rows = [{"name": "ann", "display_name": "Ann <x>", "size": 1024}, {"name": "cyd", "display_name": "C",
-                                                                                "size": 1024}]
+            rows = [{"name": "ann", "display_name": "Ann <x>", "size": 1024},
+                    {"name": "cyd", "display_name": "C", "size": 1024}]
         elif provider == "odin":
             fx = odin_fixture([{"email_address": "bob@example.com", "size_limit": 1048576}])
             rows = [{"name": "ann", "size": 1024, "login": "bob@example.com"}, {"name": "cyd", "size": 1024}]

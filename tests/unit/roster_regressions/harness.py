@@ -8,7 +8,8 @@ import io
 import json
 from contextlib import redirect_stdout
 
-import tests.conftest  # noqa: F401  (the collection importable from this source tree, run alone or under pytest)
+# the collection importable from this source tree, run alone or under pytest
+import tests.conftest  # noqa: F401  pylint: disable=unused-import
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailops.hosted_exchange.plugins.modules import mailbox_roster
@@ -85,13 +86,14 @@ def scenario(provider, fixture, roster, title, rerun=True, quiet=False):
         print("real  :", summary(real))
         if again is not None:
             print("rerun :", summary(again))
-        print("check writes:", len(check_writes), " real writes:", [w["method"] + " " + w["path"] + " " + str(w["status"]) + " " + str(w.get("body", ""))[:120] for w in real_writes])
+        print("check writes:", len(check_writes), " real writes:",
+              ["%s %s %s %s" % (w["method"], w["path"], w["status"], str(w.get("body", ""))[:120]) for w in real_writes])
         if rerun_writes:
             print("RERUN WROTE:", [w["method"] + " " + w["path"] for w in rerun_writes])
         diff = compare(checked, real)
         for key, (c, r) in diff.items():
-            print("FORECAST DIFFERS on %s: check=%s real=%s" % (key, json.dumps(c, default=str)[:400],
-                                                               json.dumps(r, default=str)[:400]))
+            print("FORECAST DIFFERS on %s: check=%s real=%s"
+                  % (key, json.dumps(c, default=str)[:400], json.dumps(r, default=str)[:400]))
         print("state after:", state)
     return checked, real, again, state, real_writes, rerun_writes
 
