@@ -208,16 +208,18 @@ class Roster(object):
     def check_task(self):
         """What would fail every row alike (the provider cannot honour an option): fail before any request."""
         client, params = self.client, self.params
-        # The provider's own refusal (as exchange_mailbox and the other modules give it), once, naming the rows.
+        # The provider's own refusal (as exchange_mailbox and the other modules give it), once per option, naming
+        # the rows that set it.
         refused = {}
         for entry in self.entries:
             for names, supported in ((list(MAILBOX_FIELDS) + list(CREATE_OPTIONS), client.mailbox_options),
                                      (['aliases', 'activesync'], [option for option, feature in (
                                          ('aliases', 'alias'), ('activesync', 'activesync')) if feature in client.features])):
-                try:
-                    client.reject_unsupported(entry.spec, names, supported)
-                except NotSupportedError as exc:
-                    refused.setdefault(exc.message, []).append(str(entry.name))
+                for name in names:
+                    try:
+                        client.reject_unsupported(entry.spec, [name], supported)
+                    except NotSupportedError as exc:
+                        refused.setdefault(exc.message, []).append(str(entry.name))
         if self.delegates:
             try:
                 client.require_feature('permission', 'delegates (mailbox_permission)')
@@ -739,9 +741,9 @@ class Roster(object):
             most = allowed(limit, base)
             if len(pruned) > most:
                 names = sorted(set(step.mailbox for step in pruned))
-                over.append('%d %s (%s), more than prune_limit=%s allows of %s (%d)' % (
+                over.append("%d %s (%s), more than prune_limit '%s' allows (%d of %s)" % (
                     len(pruned), kind, ', '.join(names[:10]) + (' ...' if len(names) > 10 else ''),
-                    limit, PRUNE_BASES[kind] % base, most))
+                    limit, most, PRUNE_BASES[kind] % base))
         if over:
             self._blocked_by(hold(self.steps, 'prune_limit'))
             self.held_because = ('this run would take away %s; nothing is taken away. Check the list; if it is right, '

@@ -9,5 +9,6 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section('roster task event result, %d hires (ansible-runner drops one over %d characters)'
                              % (test_awx_path.HIRES, test_awx_path.AWX_MAX_EVENT_RES))
     for name, sizes in sorted(test_awx_path.MEASURED.items()):
-        terminalreporter.write_line('%-8s %s' % (name, ', '.join('{:,} characters'.format(size) for size in sizes)
-                                                 or 'no roster event'))
+        terminalreporter.write_line('{:8} {:,} batches, largest batch result {:,} characters, largest task result '
+                                    '(every batch in one) {:,} characters'.format(
+                                        name, sizes['batches'], sizes['largest batch'], sizes['largest task result']))

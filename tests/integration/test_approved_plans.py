@@ -43,9 +43,10 @@ def test_onboarding_applies_exactly_the_plan_the_audit_found(run_playbook, racks
     sb.clear_log()
     applied = run_playbook(playbook("onboard.yml"), env=env, extra_vars={"hosted_exchange_plans": plans})
     assert applied.rc == 0, applied
-    # verified first (a check-mode run of every batch, no write), then applied
+    # verified first (a check-mode run of every batch, no write, reported as no change), then applied
     verify = applied["Approved plan - each batch is planned afresh and compared with its approved digest (no write)"]
-    assert verify["changed"] and not verify.get("failed")
+    assert not verify["changed"] and not verify.get("failed")
+    assert [item["plan_digest"] for item in verify["results"]] == plans[DOMAIN]["batches"]
     assert set(HIRES) <= set(sb.state.domain(DOMAIN).mailboxes)
     assert published(applied, "hosted_exchange_plans")[DOMAIN]["batches"] == plans[DOMAIN]["batches"]
 
@@ -134,7 +135,7 @@ def test_offboarding_more_leavers_than_the_limit_allows_changes_nothing(run_play
         limit_task = "No more leavers in one run than offboard_removal_limit allows (a wrong list must not empty a domain)"
         message = result[limit_task]["msg"]
         assert message.startswith("3 leavers' mailboxes would be %s in this run, more than "
-                                  "offboard_removal_limit=10%% allows (1 of the domain's 9 mailboxes)"
+                                  "offboard_removal_limit '10%%, 500' allows (1 of the domain's 9 mailboxes)"
                                   % ("disabled" if stage == "disable" else "removed"))
     assert len(rackspace_sandbox.state.domain(DOMAIN).mailboxes) == 9
     play["vars"]["offboard_removal_limit"] = "3"

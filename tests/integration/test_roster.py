@@ -204,7 +204,8 @@ def test_rackspace_options_a_provider_cannot_honour_fail_before_any_request(run_
     entries = [dict(name="jo", display_name="Jo", size=1024, pop3=False), dict(name="kim", owa=True, pop3=True)]
     result = run_playbook(play(roster(entries, password=PASSWORD)), env=rackspace_env)
     assert result.rc != 0
-    assert result["roster"]["msg"] == "not supported by provider rackspace: owa (kim); pop3 (jo, kim)"
+    assert result["roster"]["msg"] == ("option owa not supported by provider rackspace (kim); "
+                                       "option pop3 not supported by provider rackspace (jo, kim)")
     assert rackspace_sandbox.requests() == []
     typo = run_playbook(play(task("roster", "mailbox_roster", domain="exampel.com", mailboxes=[dict(name="jo")],
                                   unlisted="report")), env=rackspace_env, check=True)
@@ -404,7 +405,8 @@ def test_hostway_roster_rhythm(run_playbook, hostway_sandbox, hostway_env):
     assert result["failed_entries"] == ["legacy"] and result["created"] == ["fay"], result
     assert "not as a hosted Exchange mailbox" in result["errors"]["legacy"]
     unsupported = run_playbook(play(roster([dict(name="x", size=10, aliases=["a@example.com"])])), env=hostway_env)
-    assert unsupported["roster"]["msg"] == "not supported by provider hostway: aliases (x); size (x)"
+    assert unsupported["roster"]["msg"] == ("option aliases not supported by provider hostway (x); "
+                                            "option size not supported by provider hostway: its API only reads it (x)")
 
 
 # --- pacing -----------------------------------------------------------------------------------------

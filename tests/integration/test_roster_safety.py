@@ -269,6 +269,6 @@ def test_prune_limit_holds_a_mass_removal_in_both_modes(run_playbook, provider):
     rows = [adapter.row("alice")]
     checked, result = check_then_apply(run_playbook, sb, env, mailboxes=rows, unlisted="remove")
     assert result["removed"] == [] and len(result["held"]) == 4 and sb.writes() == []
-    assert "this run would take away 4 mailboxes (bob, carol, dave, erin), more than prune_limit=10% allows of " \
-           "the domain's 5 mailboxes (1)" in result["msg"]
+    assert "this run would take away 4 mailboxes (bob, carol, dave, erin), more than prune_limit '10%, 500' allows " \
+           "(1 of the domain's 5 mailboxes)" in result["msg"]
     assert adapter.names(sb) == ["alice", "bob", "carol", "dave", "erin"]

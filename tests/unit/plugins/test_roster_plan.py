@@ -195,7 +195,7 @@ def test_prune_limit_holds_everything_taken_away_and_names_count_and_option():
     assert_forecast(checked, real)
     assert client.writes == [] and len(client.boxes) == 10
     assert "this run would take away 9 mailboxes" in real.failure
-    assert "prune_limit=10% allows of the domain's 10 mailboxes (1)" in real.failure
+    assert "prune_limit '10%' allows (1 of the domain's 10 mailboxes)" in real.failure
     assert "raise prune_limit" in real.failure
     # raised as the message says: the same run prunes
     client = make()
