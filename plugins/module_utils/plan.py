@@ -131,12 +131,18 @@ def apply_steps(client, domain, steps):
     A failed step records its error and the others go on; a step whose needs are not done is not
     sent. A claim that fails after its release was done gives the address back to its old holder.
     """
-    stopped = None
+    stopped = refused = None
     for step in ordered(steps):
         if step.held is not None or step.error is not None:
             continue
         if stopped is not None:
             step.not_attempted = True
+            continue
+        if refused is not None and step.prune is not None:
+            # Fail-safe: a refused write means the plan missed something (an address held where it could not be
+            # seen, say); what the list does not name is then not taken away in this run.
+            step.error = NotDone('held back: a write of this run was refused (%s), so nothing the list does not '
+                                 'name is taken away in this run' % refused.line())
             continue
         missing = [need for need in step.needs if not need.done]
         if missing:
@@ -151,6 +157,7 @@ def apply_steps(client, domain, steps):
             step.error, stopped = exc, exc
         except HostedExchangeError as exc:
             step.error = exc
+            refused = refused or step
     if stopped is None:
         # A claim that was not made - refused, or not sent because what it needed failed - must not leave the
         # address it was released for on nobody: it goes back to its old holder. (After a systemic stop nothing

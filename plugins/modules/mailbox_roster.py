@@ -409,12 +409,12 @@ EXAMPLES = r"""
     unlisted_keep: [admin, "svc-*"]
     prune_limit: "5"
 
-- name: Apply exactly the plan an approver reviewed (its digest comes from the check job, through set_stats)
+- name: Apply exactly the plan an approver reviewed (the check job's RV(plan_digest), passed on with set_stats)
   mailops.hosted_exchange.mailbox_roster:
     domain: example.com
     mailboxes: "{{ hr_export }}"
     unlisted: remove
-    plan_digest: "{{ hosted_exchange_plans['example.com'].digest }}"
+    plan_digest: "{{ approved_roster_digest }}"
 
 - name: Weekly audit - who drifted, and which mailboxes nobody listed (run with --check --diff)
   mailops.hosted_exchange.mailbox_roster:
