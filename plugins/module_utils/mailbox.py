@@ -93,6 +93,12 @@ def disable_plan(client, before, desired, obj):
                 if not compare(field, before.get(field), value))
 
 
+def which(record):
+    """What tells this mailbox from another of the same name (one removed and created again): its provider id, or
+    what the listing shows of it - so an approved removal never applies to a mailbox nobody reviewed."""
+    return [record.get('mailbox_id'), record.get('display_name'), record.get('size')]
+
+
 class MailboxPlan(object):
     """What one mailbox needs: its steps (none, one create, update, disable or remove), the record a real run
     leaves, the diff of only what the task manages, and what a person should know."""
@@ -113,7 +119,8 @@ def plan_mailbox(client, domain, name, record, desired, state='present', create_
     if state == 'absent':
         if record is None:
             return MailboxPlan([], {}, {'state': 'absent'}, {'state': 'absent'})
-        step = Step('remove', name, {'before': record}, rows, takes_away=True)
+        # The mailbox's identity is in the plan (and its digest): an approved removal is of this mailbox only.
+        step = Step('remove', name, {'before': record}, rows, takes_away=True, shown={'mailbox': which(record)})
         return MailboxPlan([step], {}, dict(pick(record, ('address', 'display_name')), state='present'),
                            {'state': 'absent'})
     if record is None:

@@ -43,6 +43,7 @@ from ansible_collections.mailops.hosted_exchange.plugins.module_utils.mailbox im
     create_options_of,
     desired_fields,
     plan_mailbox,
+    which,
 )
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import NAME_PATTERN
 from ansible_collections.mailops.hosted_exchange.plugins.module_utils.model import (
@@ -150,12 +151,6 @@ def model_name_ok(name):
     return bool(NAME_PATTERN.match(name)) and not name.endswith('.')
 
 
-def which(record):
-    """What tells this mailbox from another of the same name (one removed and created again): its provider id, or
-    what the listing shows of it - so an approved removal never applies to a mailbox nobody reviewed."""
-    return [record.get('mailbox_id'), record.get('display_name'), record.get('size')]
-
-
 def identity(record):
     """What tells two records of one mailbox apart from others: the provider's id, else the name."""
     return record.get('mailbox_id') or str(record.get('name')).lower()
@@ -185,6 +180,7 @@ class Roster(object):
         # batch's, so the batches share DETAIL_LIMIT, the first ones first.
         self.detail_limit = DETAIL_LIMIT
         self.changes_budget = CHANGES_BUDGET
+        self.errors_budget = ERRORS_BUDGET
         self.listing = {}
         self.owners = {}  # owner name (lower) -> its grants and the rows that name them
         self.steps = []
@@ -340,6 +336,7 @@ class Roster(object):
         self.detail_limit = max(0, DETAIL_LIMIT - first)
         # The batches' results add up in the loop's: each gets its share of the budget.
         self.changes_budget = CHANGES_BUDGET * len(mine) // max(1, len(self.entries))
+        self.errors_budget = ERRORS_BUDGET * len(mine) // max(1, len(self.entries))
         batch_of = dict((entry.key, index // batch['size'] + 1) for index, entry in enumerate(self.entries))
 
         def belongs(delegate):
@@ -598,8 +595,8 @@ class Roster(object):
             elif delegate.state == 'absent':
                 raise missing  # a revoke on a mailbox that is not there is a typo: the same in both modes
             else:
-                # Like the other modules: in check mode, an earlier task of the same run may create it. What the plan
-                # takes away is then held, as the real run holds it when the mailbox is not there after all.
+                # Like the other modules: in check mode, an earlier task of the same run may create it (a warning
+                # says so). If none does, the real run fails this row and holds what the plan takes away.
                 assume_created_in_check_mode(self.check_mode, missing, self.warnings)
                 permissions = []
                 self.assumed.append(delegate.label)
@@ -679,18 +676,30 @@ class Roster(object):
             # The mailbox a row forwards to must not go in the same run: the row's mail would go to nobody.
             known.update(self._local_part(entry.desired.get('forwarding_address')))
         keep = [pattern.lower() for pattern in self.params.get('unlisted_keep') or []]
+        depended = self._addresses_of_unknown_holders() if action in ('disable', 'remove') else set()
         for key, record in sorted(self.listing.items()):
             names = [key] + [name.lower() for name in record.get('names') or ()]
             if (any(name in known for name in names) or identity(record) in self.matched | self.delegated
                     or any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in keep)):
                 continue
-            if action == 'disable' or not self.client.listing_is_exchange_only:
+            reads_aliases = bool(depended) and 'alias' in self.client.features
+            if action == 'disable' or not self.client.listing_is_exchange_only or reads_aliases:
                 need = set(self.client.disable_changes) if action == 'disable' else set()
+                need |= {'aliases'} if reads_aliases else set()
                 found = self.client.get_mailbox(self.domain, record['name'], need=need)
                 if found is None:
                     continue  # listed, but not a hosted Exchange mailbox (or gone since)
                 record = found
                 self.confirmed.add(identity(found))
+            if depended:
+                held = sorted(depended & set(str(alias).lower() for alias in record.get('aliases') or ()))
+                if held or not reads_aliases:
+                    # Fail-safe: it holds (or, unread, may hold) an address a row forwards to or claims.
+                    self.warnings.append('unlisted mailbox %s is kept: %s' % (record['name'], (
+                        'it holds %s, which a row of the list forwards to or claims' % ', '.join(held)) if held else (
+                        'the provider cannot show its aliases, and %s - which a row forwards to or claims - is no '
+                        'mailbox of the listing' % ', '.join(sorted(depended)))))
+                    continue
             if action == 'disable':
                 # As exchange_mailbox state=disabled: the disable changes are mailbox changes, one update.
                 planned = plan_mailbox(self.client, self.domain, record['name'], record, {}, 'disabled')
@@ -705,6 +714,21 @@ class Roster(object):
                                                 takes_away=True, prune='mailboxes', shown={'mailbox': which(record)}))
             self.unlisted.append(record['name'])
 
+    def _addresses_of_unknown_holders(self):
+        """The domain's addresses a row forwards to or claims as an alias that name no mailbox of the listing: an
+        unlisted mailbox may hold one as an alias, and must not take it away with it."""
+        names = set()
+        for key, record in self.listing.items():
+            names.add(key)
+            names.update(str(name).lower() for name in record.get('names') or ())
+        found = set()
+        for entry in self.all_entries:
+            for address in [entry.desired.get('forwarding_address')] + list(entry.aliases or []):
+                local = self._local_part(address)
+                if local and local[0] not in names:
+                    found.add(str(address).strip().lower())
+        return found
+
     def _local_part(self, address):
         """The name of an address of this domain, as a one-item list (none for another domain's, or no address)."""
         if not address:
@@ -716,9 +740,10 @@ class Roster(object):
 
     def guard(self):
         """Hold back everything the plan takes away while any row is at fault, or when it prunes more than allowed."""
+        # A delegate row whose mailbox check mode assumes an earlier task creates is not at fault: the forecast is
+        # the real run's under that assumption (so an approved plan applies), and when the assumption is wrong the
+        # real run fails the row and holds all of this.
         at_fault = [row.label for row in self.rows if row.error is not None] + self.other_faults
-        if self.check_mode:
-            at_fault += [label for label in self.assumed if label not in at_fault]
         if self.batched:
             # Another batch's rows are planned by another task: whether they all pass is not known here.
             self._blocked_by(hold(self.steps, 'batch'))
@@ -827,6 +852,7 @@ class Roster(object):
         result['not_attempted'] = _unique(result['not_attempted'])
         changed = bool(result['created'] or result['updated'] or result['delegates'] or result.get('disabled')
                        or result.get('removed'))
+        self._bound_errors(result)
         outcome = Outcome(changed, result, warnings=self.warnings, failure=self._failure(result))
         outcome.diff = bounded(diffs, 'more changed mailboxes', self.detail_limit, lambda text: {
             'before': '', 'after': text + ': the result\'s created, updated, changes and delegates name them all\n',
@@ -920,11 +946,26 @@ class Roster(object):
         header = '%s %s (%s)' % (what, mailbox_address(name, self.domain), self.client.name)
         return {'before': before, 'after': after, 'before_header': header, 'after_header': header}
 
+    def _bound_errors(self, result):
+        """Every failed row stays named in failed_entries; the reasons fill at most the result's budget for them
+        (thousands of rows failing alike: the first reasons in full, the rest counted in errors_omitted)."""
+        kept, budget = {}, self.errors_budget
+        for name, reason in result['errors'].items():
+            budget -= len(name) + len(reason) + 6
+            if budget < 0:
+                break
+            kept[name] = reason
+        result['errors_omitted'] = len(result['errors']) - len(kept)
+        result['errors'] = kept
+
     def _failure(self, result):
         parts = []
         if result['failed_entries']:
-            lines = ['%s: %s' % (name, result['errors'].get(name, '')) for name in result['failed_entries']]
-            parts.append('%d of the roster\'s entries failed: %s' % (len(result['failed_entries']), '; '.join(lines)))
+            failed = result['failed_entries']
+            lines = ['%s: %s' % (name, result['errors'].get(name, '(see failed_entries)')) for name in failed[:20]]
+            more = ' ... and %d more (errors has the reasons, failed_entries the names)' % (len(failed) - 20) \
+                if len(failed) > 20 else ''
+            parts.append('%d of the roster\'s entries failed: %s%s' % (len(failed), '; '.join(lines), more))
         if self.held_because:
             parts.append('held back: %s (%s)' % (self.held_because, '; '.join(result['held'][:20])
                                                  + (' ...' if len(result['held']) > 20 else '')))
@@ -936,14 +977,17 @@ class Roster(object):
             parts.append('%s: %s' % ('would still be done (check mode)' if self.check_mode else 'done nevertheless',
                                      ', '.join('%d %s' % item for item in done) if done else 'nothing'))
         if self.stopped is not None:
+            names = [str(item) for item in result['not_attempted']]
             parts.append('stopped early (%s), %d not attempted: %s' % (
-                self.stopped, len(result['not_attempted']), ', '.join(str(item) for item in result['not_attempted'])))
+                self.stopped, len(names), ', '.join(names[:20]) + (' ...' if len(names) > 20 else '')))
         return ' - '.join(parts) or None
 
 
 DETAIL_LIMIT = 100
 # Characters of changes one result carries (a looped task's results together): under AWX's 700,000 with the rest.
 CHANGES_BUDGET = 250000
+# Characters of failure reasons one result carries (a list failing row by row: a wrong export).
+ERRORS_BUDGET = 150000
 
 
 def drift(before, after):

@@ -532,6 +532,15 @@ changes:
     former.employee:
       enabled: [true, false]
       state: [present, disabled]
+errors_omitted:
+  description:
+    - How many failed rows RV(errors) gives no reason for, to keep the result under AWX's limit on an event - only
+      when thousands of rows fail at once (about 150,000 characters of reasons; with O(batch), each batch its
+      share). They are named in RV(failed_entries); the first reasons usually tell what is wrong with the list.
+  returned: always
+  type: int
+  sample: 0
+  version_added: 0.3.0
 changes_omitted:
   description:
     - How many changed mailboxes RV(changes) leaves out, to keep the result under AWX's limit on an event - only

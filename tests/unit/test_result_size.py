@@ -106,3 +106,16 @@ def test_thousands_drifted_in_many_fields_keep_every_name_and_the_changes_within
     # the first ones in full, the rest counted: every mailbox is accounted for
     assert len(result["changes"]) + result["changes_omitted"] == COUNT and result["changes_omitted"] > 0
     assert max(sizes(result)) < LIMIT, sizes(result)
+
+
+@pytest.mark.parametrize("diff", [False, True])
+def test_a_list_of_5000_rows_that_all_fail_stays_under_the_limit_and_names_every_row(onboarding, diff):
+    # a wrong export: the display name column holds something no provider takes (a control character)
+    rows = [dict(hire(number), display_name="Hire\x07%d" % number) for number in range(COUNT)]
+    result = run(onboarding, check=True, diff=diff, mailboxes=rows, unlisted="remove")
+    print("5,000 failing rows, diff=%s: %d characters" % (diff, max(sizes(result))))
+    assert result["failed"] and max(sizes(result)) < LIMIT
+    assert len(result["failed_entries"]) == COUNT
+    assert result["errors_omitted"] > 0 and len(result["errors"]) + result["errors_omitted"] == COUNT
+    assert "5000 of the roster's entries failed" in result["msg"] and "... and 4980 more" in result["msg"]
+    assert result["removed"] == [] and result["held"]

@@ -168,6 +168,17 @@ def test_absent_deletes_once_then_is_unchanged():
     assert client.writes == [("delete", "alex")]
 
 
+def test_a_removal_is_pinned_to_the_mailbox_it_was_planned_for():
+    # an approved removal (the offboard role's remove stage) must not match a new mailbox given the old one's name
+    def removal(record):
+        [step] = mailbox.run(MemoryClient({"alex": record}), params(state="absent"), True).steps
+        return step.line()
+
+    assert removal(box(display_name="Alex Old", size=1024)) == 'remove alex: mailbox=[null,"Alex Old",1024]'
+    assert removal(box(display_name="Alex New", size=4096)) != removal(box(display_name="Alex Old", size=1024))
+    assert removal(box(mailbox_id="17")) != removal(box(mailbox_id="18"))
+
+
 def alias_params(**kw):
     base = dict(mailbox="alex", domain="example.com", aliases=[], state="present", exclusive=False)
     base.update(kw)

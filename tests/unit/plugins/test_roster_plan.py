@@ -482,3 +482,35 @@ def test_batches_share_the_detail_of_one_result_the_first_ones_first():
         detail.append((len(result.result["plan"]), len(result.diff), len(result.result["created"])))
     # 60 each, then the 40 left of the 100, then only a line saying how many more
     assert detail == [(60, 60, 60), (41, 41, 60), (1, 1, 60)]
+
+
+def test_a_delegate_on_a_mailbox_an_earlier_task_creates_keeps_the_approved_plan_applicable():
+    # check mode assumes an earlier task of the run creates newshared (a warning says so); its forecast - the alias
+    # ann's exact list drops is removed - is the real run's once newshared exists, so the approved digest applies
+    mailboxes = [dict(name="ann", aliases=[]), dict(name="bob")]
+    delegates = [dict(mailbox="newshared", grantee="bob", permission="full_access")]
+    options = dict(delegates=delegates, exclusive_aliases=True, prune_limit="100%")
+    checked = run(staff()(), True, mailboxes, **options)
+    assert any("newshared" in warning for warning in checked.warnings) and checked.result["held"] == []
+    assert checked.failure is None and "alias_remove ann" in " ".join(checked.result["plan"])
+    client = staff()()
+    client.add("newshared")  # what the earlier task created
+    applied = run(client, False, mailboxes, plan_digest=checked.result["plan_digest"], **options)
+    assert applied.failure is None and applied.result["plan_digest"] == checked.result["plan_digest"]
+    assert client.holder("sales@example.com") is None
+    # and when no task created it after all, the real run fails the row and takes nothing away
+    client = staff()()
+    missing = run(client, False, mailboxes, **options)
+    assert missing.result["failed_entries"] == ["delegate bob on newshared"] and client.holder("sales@example.com") == "ann"
+
+
+def test_a_refused_write_holds_what_the_list_does_not_name_for_the_rest_of_the_run():
+    # bob's update is refused by the provider (what the plan could not see): old's removal - last, as every prune -
+    # is then not sent in this run, and says why
+    client = FakeProvider([dict(name="ann"), dict(name="bob"), dict(name="old")],
+                          fail={("update", "bob"): InvalidInputError("refused by the provider")})
+    result = run(client, False, [dict(name="ann"), dict(name="bob", display_name="Robert")], unlisted="remove",
+                 prune_limit="100%")
+    assert "old" in client.boxes and ("remove", "old") not in [write[:2] for write in client.writes]
+    assert result.result["removed"] == [] and result.result["failed_entries"] == ["bob", "old"]
+    assert "held back: a write of this run was refused (update bob" in result.result["errors"]["old"]
