@@ -179,8 +179,9 @@ class Roster(object):
         # How much per-mailbox detail (diffs, plan lines) the result carries: a looped task's result holds every
         # batch's, so the batches share DETAIL_LIMIT, the first ones first.
         self.detail_limit = DETAIL_LIMIT
-        self.changes_budget = CHANGES_BUDGET
-        self.errors_budget = ERRORS_BUDGET
+        # This task's share of the list (mine, all): with batch, the loop's result adds the batches' up, so each
+        # gets its share of the result's budgets.
+        self.share = (1, 1)
         self.listing = {}
         self.owners = {}  # owner name (lower) -> its grants and the rows that name them
         self.steps = []
@@ -190,7 +191,6 @@ class Roster(object):
         self.matched = set()  # identities of the listed mailboxes that rows name
         self.delegated = set()  # identities of existing grantees a valid delegate row names
         self.confirmed = set()  # identities of the mailboxes read and found (hosted Exchange ones)
-        self.assumed = []  # delegate rows whose mailbox check mode assumes an earlier task creates
         self.warnings = []
         self.held_because = None
         self.stopped = None
@@ -334,9 +334,7 @@ class Roster(object):
         first = (batch['number'] - 1) * batch['size']
         mine = self.entries[first:first + batch['size']]
         self.detail_limit = max(0, DETAIL_LIMIT - first)
-        # The batches' results add up in the loop's: each gets its share of the budget.
-        self.changes_budget = CHANGES_BUDGET * len(mine) // max(1, len(self.entries))
-        self.errors_budget = ERRORS_BUDGET * len(mine) // max(1, len(self.entries))
+        self.share = (len(mine), max(1, len(self.entries)))
         batch_of = dict((entry.key, index // batch['size'] + 1) for index, entry in enumerate(self.entries))
 
         def belongs(delegate):
@@ -599,7 +597,6 @@ class Roster(object):
                 # says so). If none does, the real run fails this row and holds what the plan takes away.
                 assume_created_in_check_mode(self.check_mode, missing, self.warnings)
                 permissions = []
-                self.assumed.append(delegate.label)
             self.owners[owner] = {'permissions': permissions, 'grantees': {}, 'steps': [], 'needs': needs,
                                   'name': found['name'] if found is not None else owner}
         return self.owners[owner]
@@ -672,17 +669,26 @@ class Roster(object):
         for delegate in self.all_delegates:
             known.add(str(delegate.owner).lower())
             known.update(self._local_part(delegate.grantee_address))
+        claimed = set()  # the domain's addresses a row forwards to or claims as an alias
         for entry in self.all_entries:
+            forward = entry.desired.get('forwarding_address')
             # The mailbox a row forwards to must not go in the same run: the row's mail would go to nobody.
-            known.update(self._local_part(entry.desired.get('forwarding_address')))
+            known.update(self._local_part(forward))
+            claimed.update(str(address).strip().lower() for address in [forward] + list(entry.aliases or [])
+                           if self._local_part(address))
         keep = [pattern.lower() for pattern in self.params.get('unlisted_keep') or []]
-        depended = self._addresses_of_unknown_holders() if action in ('disable', 'remove') else set()
+        # Those that name no mailbox of the listing: an unlisted mailbox may hold one as an alias, and must not take
+        # it away with it.
+        names = set(self.listing) | set(str(name).lower() for record in self.listing.values()
+                                        for name in record.get('names') or ())
+        depended = set(address for address in claimed if self._local_part(address)[0] not in names) \
+            if action in ('disable', 'remove') else set()
+        reads_aliases = bool(depended) and 'alias' in self.client.features
         for key, record in sorted(self.listing.items()):
             names = [key] + [name.lower() for name in record.get('names') or ()]
             if (any(name in known for name in names) or identity(record) in self.matched | self.delegated
                     or any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in keep)):
                 continue
-            reads_aliases = bool(depended) and 'alias' in self.client.features
             if action == 'disable' or not self.client.listing_is_exchange_only or reads_aliases:
                 need = set(self.client.disable_changes) if action == 'disable' else set()
                 need |= {'aliases'} if reads_aliases else set()
@@ -713,21 +719,6 @@ class Roster(object):
                 self.unlisted_steps.append(Step('remove', record['name'], {'before': self.listing[key]},
                                                 takes_away=True, prune='mailboxes', shown={'mailbox': which(record)}))
             self.unlisted.append(record['name'])
-
-    def _addresses_of_unknown_holders(self):
-        """The domain's addresses a row forwards to or claims as an alias that name no mailbox of the listing: an
-        unlisted mailbox may hold one as an alias, and must not take it away with it."""
-        names = set()
-        for key, record in self.listing.items():
-            names.add(key)
-            names.update(str(name).lower() for name in record.get('names') or ())
-        found = set()
-        for entry in self.all_entries:
-            for address in [entry.desired.get('forwarding_address')] + list(entry.aliases or []):
-                local = self._local_part(address)
-                if local and local[0] not in names:
-                    found.add(str(address).strip().lower())
-        return found
 
     def _local_part(self, address):
         """The name of an address of this domain, as a one-item list (none for another domain's, or no address)."""
@@ -815,7 +806,12 @@ class Roster(object):
     # what changes. The per-mailbox detail a person reads - the diff, the plan - stops after DETAIL_LIMIT entries and
     # says how many more there are; RV(changes) and RV(delegates) hold every change, for the drift report.
 
+    def _budget(self, total):
+        mine, everyone = self.share
+        return total * mine // everyone
+
     def outcome(self, stale=None):
+        self.changes_left = self._budget(CHANGES_BUDGET)
         result = {'domain': self.domain, 'provider': self.client.name, 'created': [], 'updated': [], 'unchanged': [],
                   'failed_entries': [], 'errors': {}, 'changes': {}, 'changes_omitted': 0, 'delegates': {},
                   'unlisted': list(self.unlisted),
@@ -936,10 +932,10 @@ class Roster(object):
         """One mailbox's change, while the result's budget for them lasts; beyond it, only counted (a domain where
         thousands drift in many fields at once: the names stay in updated, the first changes in full)."""
         size = len(json.dumps({name: change}, default=str))
-        if self.changes_budget < size:
+        if self.changes_left < size:
             result['changes_omitted'] += 1
             return
-        self.changes_budget -= size
+        self.changes_left -= size
         result['changes'][name] = change
 
     def _diff(self, what, name, before, after):
@@ -949,7 +945,7 @@ class Roster(object):
     def _bound_errors(self, result):
         """Every failed row stays named in failed_entries; the reasons fill at most the result's budget for them
         (thousands of rows failing alike: the first reasons in full, the rest counted in errors_omitted)."""
-        kept, budget = {}, self.errors_budget
+        kept, budget = {}, self._budget(ERRORS_BUDGET)
         for name, reason in result['errors'].items():
             budget -= len(name) + len(reason) + 6
             if budget < 0:
